@@ -1,0 +1,269 @@
+"""The dependency graph between cells, maintained incrementally.
+
+An edge ``u -> v`` means ``v`` reads a name that ``u`` defines. Each name has at
+most one defining cell (its *owner*: the first cell, in registration order, that
+defines it); later definers are kept in line and take over when the owner lets
+the name go. Cells in a cycle are tracked as strongly connected groups.
+
+Everything here is proportional to what a change touches, not to the notebook:
+adding a cell costs its own names and edges, and cycle checks search only from
+the edges that changed. Rebuilding from scratch on every change is what makes
+other reactive notebooks take minutes to load a 10,000-cell file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+
+@dataclass(slots=True)
+class GraphDelta:
+    """What a change to the graph touched.
+
+    ``touched`` are cells whose edges, name ownership or cycle membership
+    changed: the caller re-derives their blocked state. ``inputs_changed`` are
+    the cells that gained or lost an incoming edge: what they read now comes
+    from elsewhere, so their last results are out of date.
+    """
+
+    touched: set[str] = field(default_factory=set)
+    inputs_changed: set[str] = field(default_factory=set)
+
+
+class DependencyGraph:
+    """Cells as nodes of a networkx ``DiGraph``; names link them.
+
+    The graph knows names only: callers pass the names that link cells (public
+    Python names, ``table:t`` for SQL tables), never private ``_names``.
+    """
+
+    __slots__ = ("_cycle_of", "_definers", "_g", "_readers", "_reads", "_writes")
+
+    def __init__(self) -> None:
+        self._g: nx.DiGraph = nx.DiGraph()
+        self._definers: dict[str, list[str]] = {}
+        self._readers: dict[str, set[str]] = {}
+        self._reads: dict[str, frozenset[str]] = {}
+        self._writes: dict[str, frozenset[str]] = {}
+        self._cycle_of: dict[str, frozenset[str]] = {}
+
+    # -- queries ------------------------------------------------------------
+
+    @property
+    def nx_graph(self) -> nx.DiGraph:
+        """The underlying graph (read-only by convention)."""
+        return self._g
+
+    def __contains__(self, cell_id: object) -> bool:
+        return cell_id in self._reads
+
+    def owner(self, name: str) -> str | None:
+        definers = self._definers.get(name)
+        return definers[0] if definers else None
+
+    def readers(self, name: str) -> frozenset[str]:
+        """Cells that read ``name``, whether or not a cell defines it."""
+        return frozenset(self._readers.get(name, ()))
+
+    def parents(self, cell_id: str) -> list[str]:
+        return list(self._g.pred[cell_id])
+
+    def children(self, cell_id: str) -> list[str]:
+        return list(self._g.succ[cell_id])
+
+    def edge_names(self, u: str, v: str) -> frozenset[str]:
+        return frozenset(self._g.edges[u, v]["names"])
+
+    def descendants(self, roots: Iterable[str]) -> set[str]:
+        """Every cell reachable from ``roots``, roots excluded unless on a cycle."""
+        succ = self._g.succ
+        seen: set[str] = set()
+        stack = [c for r in roots for c in succ[r]]
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                stack.extend(succ[node])
+        return seen
+
+    def ancestors(self, roots: Iterable[str]) -> set[str]:
+        pred = self._g.pred
+        seen: set[str] = set()
+        stack = [c for r in roots for c in pred[r]]
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                stack.extend(pred[node])
+        return seen
+
+    def conflicts(self, cell_id: str) -> dict[str, str]:
+        """Names ``cell_id`` defines that another cell owns: ``{name: owner}``."""
+        out = {}
+        for name in self._writes.get(cell_id, ()):
+            owner = self._definers[name][0]
+            if owner != cell_id:
+                out[name] = owner
+        return out
+
+    def cycle(self, cell_id: str) -> frozenset[str] | None:
+        """The strongly connected group ``cell_id`` is part of, if any."""
+        return self._cycle_of.get(cell_id)
+
+    def owned_names(self, cell_id: str) -> frozenset[str]:
+        return frozenset(n for n in self._writes.get(cell_id, ()) if self.owner(n) == cell_id)
+
+    # -- edges --------------------------------------------------------------
+
+    def _link(self, u: str, v: str, name: str, delta: GraphDelta, added: list[tuple[str, str]]) -> None:
+        if u == v:
+            return
+        g = self._g
+        if g.has_edge(u, v):
+            g.edges[u, v]["names"].add(name)
+        else:
+            g.add_edge(u, v, names={name})
+            added.append((u, v))
+            delta.touched.update((u, v))
+            delta.inputs_changed.add(v)
+
+    def _unlink(self, u: str, v: str, name: str, delta: GraphDelta, removed: list[tuple[str, str]]) -> None:
+        if u == v or not self._g.has_edge(u, v):
+            return
+        names = self._g.edges[u, v]["names"]
+        names.discard(name)
+        if not names:
+            self._g.remove_edge(u, v)
+            removed.append((u, v))
+            delta.touched.update((u, v))
+            delta.inputs_changed.add(v)
+
+    # -- mutation -----------------------------------------------------------
+
+    def set_cell(self, cell_id: str, reads: Iterable[str], writes: Iterable[str]) -> GraphDelta:
+        """Add a cell or change what it reads and writes."""
+        new_reads, new_writes = frozenset(reads), frozenset(writes)
+        delta = GraphDelta()
+        if cell_id not in self._reads:
+            self._g.add_node(cell_id)
+            old_reads: frozenset[str] = frozenset()
+            old_writes: frozenset[str] = frozenset()
+            delta.touched.add(cell_id)
+        else:
+            old_reads, old_writes = self._reads[cell_id], self._writes[cell_id]
+            if old_reads == new_reads and old_writes == new_writes:
+                return delta
+        self._reads[cell_id], self._writes[cell_id] = new_reads, new_writes
+        added: list[tuple[str, str]] = []
+        removed: list[tuple[str, str]] = []
+        for name in old_writes - new_writes:
+            self._drop_definer(cell_id, name, delta, added, removed)
+        for name in sorted(new_writes - old_writes):
+            self._add_definer(cell_id, name, delta, added)
+        for name in old_reads - new_reads:
+            self._readers[name].discard(cell_id)
+            owner = self.owner(name)
+            if owner is not None:
+                self._unlink(owner, cell_id, name, delta, removed)
+        for name in new_reads - old_reads:
+            self._readers.setdefault(name, set()).add(cell_id)
+            owner = self.owner(name)
+            if owner is not None:
+                self._link(owner, cell_id, name, delta, added)
+        self._update_cycles(added, removed, delta)
+        return delta
+
+    def remove_cell(self, cell_id: str) -> GraphDelta:
+        """Remove a cell; names it owned pass to their next definer."""
+        delta = self.set_cell(cell_id, (), ())
+        group = self._cycle_of.pop(cell_id, None)
+        if group:
+            delta.touched |= group
+        self._g.remove_node(cell_id)
+        del self._reads[cell_id], self._writes[cell_id]
+        delta.touched.discard(cell_id)
+        delta.inputs_changed.discard(cell_id)
+        return delta
+
+    def _add_definer(self, cell_id: str, name: str, delta: GraphDelta, added: list[tuple[str, str]]) -> None:
+        definers = self._definers.setdefault(name, [])
+        definers.append(cell_id)
+        if len(definers) == 1:
+            for reader in self._readers.get(name, ()):
+                self._link(cell_id, reader, name, delta, added)
+        else:
+            delta.touched.add(cell_id)  # now a conflicting definer
+
+    def _drop_definer(
+        self,
+        cell_id: str,
+        name: str,
+        delta: GraphDelta,
+        added: list[tuple[str, str]],
+        removed: list[tuple[str, str]],
+    ) -> None:
+        definers = self._definers[name]
+        was_owner = definers[0] == cell_id
+        definers.remove(cell_id)
+        delta.touched.add(cell_id)
+        if not was_owner:
+            return
+        readers = self._readers.get(name, ())
+        for reader in readers:
+            self._unlink(cell_id, reader, name, delta, removed)
+        if definers:
+            heir = definers[0]
+            delta.touched.add(heir)
+            for reader in readers:
+                self._link(heir, reader, name, delta, added)
+        else:
+            del self._definers[name]
+
+    # -- cycles -------------------------------------------------------------
+
+    def _reaches(self, source: str, target: str) -> bool:
+        succ = self._g.succ
+        seen = {source}
+        stack = [source]
+        while stack:
+            for nxt in succ[stack.pop()]:
+                if nxt == target:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return False
+
+    def _set_group(self, group: frozenset[str], delta: GraphDelta) -> None:
+        for node in group:
+            if self._cycle_of.get(node) != group:
+                self._cycle_of[node] = group
+                delta.touched.add(node)
+
+    def _update_cycles(
+        self, added: list[tuple[str, str]], removed: list[tuple[str, str]], delta: GraphDelta
+    ) -> None:
+        """Re-derive cycle groups from the edges that changed.
+
+        Removing edges can only split groups that contained them; a group can
+        only grow or appear through an added edge ``u -> v`` with ``v`` reaching
+        ``u``. Both searches start from the changed edges only.
+        """
+        broken = {self._cycle_of[u] for u, _ in removed if u in self._cycle_of}
+        for group in broken:
+            for node in group:
+                if self._cycle_of.get(node) is group:
+                    del self._cycle_of[node]
+                    delta.touched.add(node)
+            live = [n for n in group if n in self._g]
+            for scc in nx.strongly_connected_components(self._g.subgraph(live)):
+                if len(scc) > 1:
+                    self._set_group(frozenset(scc), delta)
+        for u, v in added:
+            if not self._g.has_edge(u, v) or not self._reaches(v, u):
+                continue
+            group = frozenset(self.descendants([u]) & (self.ancestors([u]) | {u}))
+            self._set_group(group | {u}, delta)

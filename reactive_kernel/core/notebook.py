@@ -1,0 +1,271 @@
+"""The notebook's state machine: cells, graph and statuses kept consistent.
+
+Every operation validates first and raises :class:`OpError` before changing
+anything, so a rejected request leaves the notebook as it was. Operations
+return a :class:`Change` saying which other cells changed status and which
+names the runtime must remove from the namespace; the runtime applies it and
+publishes it. Nothing here executes code or touches a socket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .analysis import Analysis, analyze_python
+from .cells import CELL_TYPES, TOP, Cell, CellError, CellRegistry, Status, is_valid_cell_id
+from .graph import DependencyGraph, GraphDelta
+from .outputs import DEFAULT_BUDGET, OutputLog
+from .plan import CascadePlan, plan_cascade
+
+Analyzer = Callable[[str, str, "str | None"], Analysis]
+"""``(cell_type, code, name) -> Analysis``; the kernel supplies one that
+understands IPython syntax and, later, SQL."""
+
+
+class OpError(Exception):
+    """A request that cannot be carried out; nothing was changed.
+
+    ``code`` is the protocol's machine-readable error code.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(slots=True)
+class Change:
+    """Side effects of an operation on cells other than its subject."""
+
+    changed: list[str] = field(default_factory=list)
+    """Ids of cells whose status (or blocked reason) changed, in notebook order."""
+    remove_names: set[str] = field(default_factory=set)
+    """Names the runtime must delete from the user namespace."""
+
+
+def default_analyzer(cell_type: str, code: str, name: str | None) -> Analysis:
+    return analyze_python(code)
+
+
+def linked(names: Iterable[str]) -> frozenset[str]:
+    """Names that link cells: private ``_names`` never do."""
+    return frozenset(n for n in names if not n.startswith("_"))
+
+
+def _fmt_ids(ids: Iterable[str]) -> str:
+    return ", ".join(sorted(ids))
+
+
+class Notebook:
+    """Ordered cells plus their dependency graph and statuses."""
+
+    def __init__(self, analyzer: Analyzer = default_analyzer) -> None:
+        self.cells = CellRegistry()
+        self.graph = DependencyGraph()
+        self.analyzer = analyzer
+        self.output_budget = DEFAULT_BUDGET
+
+    # -- lookups ------------------------------------------------------------
+
+    def __contains__(self, cell_id: object) -> bool:
+        return cell_id in self.cells
+
+    def cell(self, cell_id: str) -> Cell:
+        """The cell, or :class:`OpError` ``unknown_cell``."""
+        cell = self.cells.get(cell_id) if isinstance(cell_id, str) else None
+        if cell is None:
+            raise OpError("unknown_cell", f"There is no cell with id {cell_id!r}.")
+        return cell
+
+    def blocked_reason(self, cell_id: str) -> CellError | None:
+        """Why the cell cannot run (cycle or multiple definition), or None."""
+        group = self.graph.cycle(cell_id)
+        if group:
+            others = _fmt_ids(group - {cell_id})
+            return CellError(
+                "CycleError",
+                f"This cell is part of a dependency cycle with cell(s) {others}: "
+                "each needs a name the other defines.",
+            )
+        conflicts = self.graph.conflicts(cell_id)
+        if conflicts:
+            parts = "; ".join(f"{n!r} by cell {c}" for n, c in sorted(conflicts.items()))
+            return CellError(
+                "MultipleDefinitionError",
+                f"This cell defines names already defined elsewhere ({parts}). "
+                "A name may be defined by one cell only.",
+            )
+        return None
+
+    def is_blocked(self, cell_id: str) -> bool:
+        return bool(self.graph.cycle(cell_id) or self.graph.conflicts(cell_id))
+
+    def removable_names(self, cell: Cell) -> set[str]:
+        """Names this cell bound (or will bind) that no other cell owns."""
+        owner = self.graph.owner
+        return {
+            n
+            for n in cell.defined | cell.writes
+            if n.startswith("_") or owner(n) in (None, cell.id)
+        }
+
+    # -- operations ---------------------------------------------------------
+
+    def validate_new(self, cell_id: str, cell_type: str, after: str | None) -> None:
+        if not is_valid_cell_id(cell_id):
+            raise OpError(
+                "bad_request",
+                f"Invalid cell id {cell_id!r}: use 1-64 characters of letters, digits, '_' or '-'.",
+            )
+        if cell_id in self.cells:
+            raise OpError("duplicate_id", f"A cell with id {cell_id!r} already exists.")
+        if cell_type not in CELL_TYPES:
+            raise OpError("bad_cell_type", f"Unknown cell type {cell_type!r}: use 'python' or 'sql'.")
+        self._check_after(after)
+
+    def _check_after(self, after: str | None, moving: str | None = None) -> None:
+        if after is None or after == TOP:
+            return
+        if after == moving:
+            raise OpError("bad_position", "A cell cannot be placed after itself.")
+        if after not in self.cells:
+            raise OpError("bad_position", f"Cannot place a cell after {after!r}: no such cell.")
+
+    def create(
+        self,
+        cell_id: str,
+        cell_type: str = "python",
+        code: str = "",
+        after: str | None = None,
+        name: str | None = None,
+    ) -> tuple[Cell, int, Change]:
+        """Add a cell (status ``idle``). Returns the cell, its index and the change."""
+        self.validate_new(cell_id, cell_type, after)
+        cell = Cell(id=cell_id, type=cell_type, code=code, name=name)
+        cell.outputs = OutputLog(self.output_budget)
+        cell.analysis = self.analyzer(cell_type, code, name)
+        index = self.cells.insert(cell, after)
+        delta = self.graph.set_cell(cell_id, linked(cell.reads), linked(cell.writes))
+        change = self._apply_delta(delta, subject=cell_id)
+        self._refresh_blocked(cell)
+        return cell, index, change
+
+    def register(
+        self, cell_id: str, code: str, name: str | None = None, cell_type: str | None = None
+    ) -> Change:
+        """New code for a cell: it and its descendants become ``stale``."""
+        cell = self.cell(cell_id)
+        if cell_type is not None and cell_type not in CELL_TYPES:
+            raise OpError("bad_cell_type", f"Unknown cell type {cell_type!r}: use 'python' or 'sql'.")
+        new_type = cell_type or cell.type
+        new_name = name if name is not None else cell.name
+        if code == cell.code and new_type == cell.type and new_name == cell.name:
+            return Change()
+        cell.code, cell.type, cell.name = code, new_type, new_name
+        cell.analysis = self.analyzer(new_type, code, new_name)
+        delta = self.graph.set_cell(cell_id, linked(cell.reads), linked(cell.writes))
+        change = self._apply_delta(delta, subject=cell_id)
+        if not self._refresh_blocked(cell):
+            self._make_stale(cell)
+        self._stale_below([cell_id], change)
+        return change
+
+    def delete(self, cell_id: str) -> tuple[Cell, set[str], Change]:
+        """Remove a cell. Returns it, its former descendants and the change."""
+        cell = self.cell(cell_id)
+        below = self.graph.descendants([cell_id])
+        below.discard(cell_id)
+        change = Change(remove_names=self.removable_names(cell))
+        self.cells.remove(cell_id)
+        delta = self.graph.remove_cell(cell_id)
+        change_delta = self._apply_delta(delta, subject=cell_id)
+        change.remove_names |= change_delta.remove_names
+        change.changed = change_delta.changed
+        # Heirs of names the cell owned were stale-marked by the delta.
+        below.update(c for c in delta.inputs_changed if c in self.cells)
+        return cell, below, change
+
+    def move(self, cell_id: str, after: str | None) -> int:
+        self.cell(cell_id)
+        self._check_after(after, moving=cell_id)
+        return self.cells.move(cell_id, after)
+
+    # -- planning -----------------------------------------------------------
+
+    def plan(self, roots: Iterable[str], include_roots: bool = True) -> CascadePlan:
+        return plan_cascade(
+            self.graph,
+            roots,
+            lambda c: self.cells[c].status,
+            self.cells.positions(),
+            is_blocked=self.is_blocked,
+            include_roots=include_roots,
+        )
+
+    def upstream_failure(self, cell_id: str) -> CellError | None:
+        """An ``UpstreamError`` if a parent failed, is blocked or did not run."""
+        cells = self.cells
+        for parent in sorted(self.graph.nx_graph.pred[cell_id], key=cells.position):
+            status = cells[parent].status
+            if status in (Status.ERROR, Status.BLOCKED, Status.STALE, Status.IDLE):
+                what = {"error": "failed", "blocked": "is blocked"}.get(status.value, "has not run")
+                names = ", ".join(sorted(self.graph.edge_names(parent, cell_id)))
+                return CellError("UpstreamError", f"Cell {parent} (which defines {names}) {what}.")
+        return None
+
+    # -- status bookkeeping -------------------------------------------------
+
+    def _make_stale(self, cell: Cell) -> bool:
+        """Mark a cell out of date; never-run cells stay ``idle``."""
+        if cell.status in (Status.BLOCKED, Status.IDLE, Status.STALE):
+            return False
+        if cell.execution_count is None and cell.status != Status.ERROR:
+            return False
+        cell.status = Status.STALE
+        return True
+
+    def _stale_below(self, roots: Iterable[str], change: Change) -> None:
+        cells = self.cells
+        for cid in self.graph.descendants(roots):
+            if self._make_stale(cells[cid]):
+                change.changed.append(cid)
+
+    def _refresh_blocked(self, cell: Cell) -> bool:
+        """Set or clear the cell's blocked state; True if it is blocked."""
+        reason = self.blocked_reason(cell.id)
+        if reason is not None:
+            cell.status, cell.error = Status.BLOCKED, reason
+            return True
+        if cell.status == Status.BLOCKED:
+            cell.error = None
+            cell.status = Status.IDLE if cell.execution_count is None else Status.STALE
+        return False
+
+    def _apply_delta(self, delta: GraphDelta, subject: str) -> Change:
+        """Update blocked states and staleness of the cells a graph change touched."""
+        change = Change()
+        cells = self.cells
+        for cid in delta.touched:
+            if cid == subject or cid not in cells:
+                continue
+            cell = cells[cid]
+            before = (cell.status, cell.error)
+            if self._refresh_blocked(cell) and before[0] != Status.BLOCKED:
+                change.remove_names |= {n for n in self.graph.owned_names(cid)}
+                change.remove_names |= {n for n in cell.defined if n.startswith("_")}
+            if (cell.status, cell.error) != before:
+                change.changed.append(cid)
+        stale_roots = [c for c in delta.inputs_changed if c in cells and c != subject]
+        for cid in stale_roots:
+            if self._make_stale(cells[cid]):
+                change.changed.append(cid)
+        if stale_roots:
+            self._stale_below(stale_roots, change)
+        blocked_now = [c for c in change.changed if cells[c].status == Status.BLOCKED]
+        if blocked_now:
+            self._stale_below(blocked_now, change)
+        positions = cells.positions()
+        change.changed = sorted(set(change.changed), key=positions.__getitem__)
+        return change

@@ -1,0 +1,231 @@
+"""The ``reactive`` comm protocol: request schemas and event builders.
+
+Requests arrive as ``comm_msg`` data. :func:`parse_request` turns one into a
+typed request or raises :class:`~reactive_kernel.core.notebook.OpError` with a
+code and one clear sentence, so the kernel replies ``ok: false`` and changes
+nothing. Events are plain dicts built here, so their shape is defined once.
+See PROTOCOL.md section 3 (and docs/protocol.md in this repository).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+from .cells import Cell
+from .notebook import OpError
+
+COMM_ID = "reactive"
+TARGET_NAME = "reactive"
+PROTOCOL_VERSION = 1
+DEFAULT_MAX_CODE = 1 << 20
+"""Longest code accepted in one request (characters); bigger is a ``bad_request``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Create:
+    req: Any
+    cell_type: str
+    after: str | None
+    cell_id: str | None
+    code: str
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    req: Any
+    cell_id: str
+    code: str
+    run: bool
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    req: Any
+    cell_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    req: Any
+    cell_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    req: Any
+    cell_id: str
+    after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetDatabase:
+    req: Any
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    req: Any
+
+
+Request = Union[Create, Register, Run, Delete, Move, SetDatabase, Snapshot]
+
+
+class _Args:
+    """Typed access to a request's arguments, each failure a clear sentence."""
+
+    def __init__(self, data: dict[str, Any], op: str, max_code: int) -> None:
+        self.data, self.op, self.max_code = data, op, max_code
+
+    def _bad(self, key: str, expected: str) -> OpError:
+        got = type(self.data[key]).__name__
+        return OpError("bad_request", f"'{self.op}': '{key}' must be {expected}, not {got}.")
+
+    def str(self, key: str) -> str:
+        if key not in self.data:
+            raise OpError("bad_request", f"'{self.op}' needs the argument '{key}'.")
+        value = self.data[key]
+        if not isinstance(value, str):
+            raise self._bad(key, "a string")
+        return value
+
+    def opt_str(self, key: str) -> str | None:
+        if self.data.get(key) is None:
+            return None
+        return self.str(key)
+
+    def code(self, key: str = "code", default: str | None = None) -> str:
+        if default is not None and key not in self.data:
+            return default
+        value = self.str(key)
+        if len(value) > self.max_code:
+            raise OpError(
+                "bad_request",
+                f"'{self.op}': code of {len(value)} characters is over the limit of {self.max_code}.",
+            )
+        return value
+
+    def bool(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            raise self._bad(key, "true or false")
+        return value
+
+
+def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
+    """Validate ``comm_msg`` data into a request; :class:`OpError` if invalid."""
+    if not isinstance(data, dict):
+        raise OpError("bad_request", f"A request must be a JSON object, not {type(data).__name__}.")
+    op = data.get("op")
+    if op is None:
+        raise OpError("bad_request", "The request has no 'op'.")
+    if not isinstance(op, str):
+        raise OpError("bad_request", f"'op' must be a string, not {type(op).__name__}.")
+    req = data.get("req")
+    if req is not None and not isinstance(req, (str, int, float)):
+        raise OpError("bad_request", "'req' must be a string or a number.")
+    a = _Args(data, op, max_code)
+    if op == "create":
+        return Create(
+            req,
+            cell_type=a.opt_str("cell_type") or "python",
+            after=a.opt_str("after"),
+            cell_id=a.opt_str("cell_id"),
+            code=a.code(default=""),
+            name=a.opt_str("name"),
+        )
+    if op == "register":
+        return Register(req, a.str("cell_id"), a.code(), a.bool("run"), a.opt_str("name"))
+    if op == "run":
+        return Run(req, a.str("cell_id"))
+    if op == "delete":
+        return Delete(req, a.str("cell_id"))
+    if op == "move":
+        if "after" not in data:
+            raise OpError("bad_request", "'move' needs the argument 'after' (a cell id, '^' or null).")
+        return Move(req, a.str("cell_id"), a.opt_str("after"))
+    if op == "set_database":
+        return SetDatabase(req, a.str("url"))
+    if op == "snapshot":
+        return Snapshot(req)
+    raise OpError(
+        "unknown_op",
+        f"Unknown op {op!r}: use create, register, run, delete, move, set_database or snapshot.",
+    )
+
+
+def request_id(data: object) -> Any:
+    """The ``req`` of a request, best effort, for replying to an invalid one."""
+    if isinstance(data, dict):
+        req = data.get("req")
+        if req is None or isinstance(req, (str, int, float)):
+            return req
+    return None
+
+
+# -- events -------------------------------------------------------------------
+
+
+def reply(req: Any, **fields: Any) -> dict[str, Any]:
+    return {"event": "reply", "req": req, "ok": True, **fields}
+
+
+def error_reply(req: Any, code: str, message: str) -> dict[str, Any]:
+    return {"event": "reply", "req": req, "ok": False, "error": {"code": code, "message": message}}
+
+
+def status_entry(cell: Cell) -> dict[str, Any]:
+    """A cell's status, execution count and error, as cascades report them."""
+    return {
+        "cell_id": cell.id,
+        "status": cell.status.value,
+        "execution_count": cell.execution_count,
+        "error": cell.error.to_dict() if cell.error else None,
+    }
+
+
+def cell_created(cell: Cell, index: int, statuses: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"event": "cell_created", "cell": cell.to_dict(), "index": index, "statuses": statuses}
+
+
+def cell_updated(cell: Cell, statuses: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"event": "cell_updated", "cell": cell.to_dict(), "statuses": statuses}
+
+
+def cell_deleted(cell_id: str, statuses: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"event": "cell_deleted", "cell_id": cell_id, "statuses": statuses}
+
+
+def cell_moved(cell_id: str, index: int) -> dict[str, Any]:
+    return {"event": "cell_moved", "cell_id": cell_id, "index": index}
+
+
+def cascade_started(cascade_id: str, op: str, cell_id: str | None, plan: list[str]) -> dict[str, Any]:
+    """Every cell in ``plan`` is ``queued`` from this event on."""
+    return {
+        "event": "cascade_started",
+        "cascade_id": cascade_id,
+        "trigger": {"op": op, "cell_id": cell_id},
+        "plan": plan,
+    }
+
+
+def cell_status(cell: Cell, cascade_id: str, index: int, total: int) -> dict[str, Any]:
+    return {"event": "cell_status", **status_entry(cell), "cascade_id": cascade_id, "index": index, "total": total}
+
+
+def cascade_finished(
+    cascade_id: str, ran: int, succeeded: int, failed: int, skipped: int, duration_ms: float
+) -> dict[str, Any]:
+    return {
+        "event": "cascade_finished",
+        "cascade_id": cascade_id,
+        "ran": ran,
+        "succeeded": succeeded,
+        "failed": failed,
+        "skipped": skipped,
+        "duration_ms": round(duration_ms, 3),
+    }

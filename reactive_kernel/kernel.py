@@ -1,0 +1,253 @@
+"""``ReactiveKernel``: IPython's kernel, with cells forming a dataflow graph.
+
+A thin adapter in the manner of ``IPythonKernel`` over ``Kernel``: it overrides
+``do_execute`` and the comm handlers, and hands everything else to the
+:class:`~reactive_kernel.service.ReactiveService`. All cell state lives in the
+kernel process, so every client attached to it sees the same notebook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import comm
+from ipykernel.ipkernel import IPythonKernel
+from traitlets import Int
+
+from . import __version__
+from .core import protocol
+from .core.analysis import Analysis, analyze_python
+from .core.cells import Status, is_valid_cell_id
+from .core.notebook import Notebook, OpError, linked
+from .core.outputs import DEFAULT_BUDGET
+from .runtime.cascade import CascadeRunner, Trigger, cell_header
+from .runtime.executor import Executor, transform
+from .runtime.recording import OutputRouter, RecordingSession
+from .service import ReactiveService
+
+COMM_TYPES = ("comm_open", "comm_msg", "comm_close")
+
+
+class IOPubPublisher:
+    """Publishes comm events and per-cell IOPub messages with explicit parents."""
+
+    def __init__(self, kernel: ReactiveKernel) -> None:
+        self.kernel = kernel
+
+    def event(self, data: dict[str, Any], parent: dict[str, Any]) -> None:
+        kernel = self.kernel
+        kernel.session.send(
+            kernel.iopub_socket,
+            "comm_msg",
+            {"comm_id": protocol.COMM_ID, "data": data},
+            parent=parent,
+            ident=kernel._topic("comm_msg"),
+        )
+
+    def iopub(self, msg_type: str, content: dict[str, Any], header: dict[str, Any]) -> None:
+        kernel = self.kernel
+        kernel.session.send(
+            kernel.iopub_socket, msg_type, content, parent={"header": header}, ident=kernel._topic(msg_type)
+        )
+
+
+class ReactiveKernel(IPythonKernel):
+    """A Python kernel in which running, editing or deleting a cell re-runs
+    exactly the cells that depend on it."""
+
+    implementation = "reactive_kernel"
+    implementation_version = __version__
+    banner = "Python 3 (reactive) - cells re-run when what they read changes"
+
+    max_code_size = Int(
+        protocol.DEFAULT_MAX_CODE,
+        help="Longest cell code (characters) a comm request may carry; longer is rejected.",
+    ).tag(config=True)
+    output_limit = Int(
+        DEFAULT_BUDGET,
+        help="Bytes of output kept per cell for snapshots; past it, a note says what was cut.",
+    ).tag(config=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.output_router = OutputRouter()
+        if isinstance(self.session, RecordingSession):
+            self.session.router = self.output_router
+        else:
+            self.log.warning("reactive: not started by ReactiveKernelApp; cell outputs are not kept")
+        self.notebook = Notebook(analyzer=self._analyze)
+        self.executor = Executor(self.shell)
+        self.publisher = IOPubPublisher(self)
+        self.runner = CascadeRunner(
+            self.notebook, self.shell, self.executor, self.output_router, self.publisher
+        )
+        self.reactive = ReactiveService(
+            self.notebook,
+            self.runner,
+            self.executor,
+            self.output_router,
+            self.publisher,
+            namespace=lambda: self.shell.user_ns,
+            max_code=self.max_code_size,
+        )
+        self.notebook.output_budget = self.output_limit
+        self._reactive_comm = comm.create_comm(
+            target_name=protocol.TARGET_NAME, comm_id=protocol.COMM_ID, primary=False
+        )
+        self.comm_manager.register_comm(self._reactive_comm)
+        self.pending_ops: list[tuple[str, str]] = []
+        self._comm_fallback = {t: self.shell_handlers[t] for t in COMM_TYPES}
+        self.shell_handlers["comm_msg"] = self._comm_msg
+        self.shell_handlers["comm_open"] = self._comm_open
+        self.shell_handlers["comm_close"] = self._comm_close
+        from .magics import ReactiveMagics
+
+        self.shell.register_magics(ReactiveMagics(self.shell, kernel=self))
+
+    # -- analysis -----------------------------------------------------------
+
+    def _analyze(self, cell_type: str, code: str, name: str | None) -> Analysis:
+        analysis = analyze_python(code)
+        if analysis.syntax_error is not None:
+            source = transform(self.shell, code)
+            if source != code:
+                analysis = analyze_python(source)
+        return analysis
+
+    # -- comm ---------------------------------------------------------------
+
+    @staticmethod
+    def _is_ours(msg: dict[str, Any]) -> bool:
+        content = msg.get("content")
+        return isinstance(content, dict) and content.get("comm_id") == protocol.COMM_ID
+
+    async def _comm_msg(self, stream: Any, ident: Any, msg: dict[str, Any]) -> None:
+        if not self._is_ours(msg):
+            self._comm_fallback["comm_msg"](stream, ident, msg)
+            return
+        try:
+            await self.reactive.handle(msg["content"].get("data"), msg)
+        except Exception as exc:  # a bug must still answer the request
+            self.log.exception("reactive: request failed")
+            data = msg["content"].get("data")
+            self.publisher.event(
+                protocol.error_reply(protocol.request_id(data), "internal", f"Internal error: {exc}."),
+                msg,
+            )
+        await self._drain_pending(msg)
+
+    async def _drain_pending(self, parent: dict[str, Any]) -> None:
+        """Carry out ``%reactive run|delete`` requested by the input that just ran."""
+        while self.pending_ops:
+            op, cell_id = self.pending_ops.pop(0)
+            if cell_id not in self.notebook:
+                continue
+            trigger = Trigger(op, cell_id, parent, inline=True)
+            if op == "run":
+                await self.reactive.cascade([cell_id], trigger)
+            else:
+                await self.reactive.cascade(self.reactive.delete(parent, cell_id), trigger)
+
+    def _comm_open(self, stream: Any, ident: Any, msg: dict[str, Any]) -> None:
+        if not self._is_ours(msg):  # the reactive comm is open from the start
+            self._comm_fallback["comm_open"](stream, ident, msg)
+
+    def _comm_close(self, stream: Any, ident: Any, msg: dict[str, Any]) -> None:
+        if not self._is_ours(msg):  # and stays open for the kernel's lifetime
+            self._comm_fallback["comm_close"](stream, ident, msg)
+
+    # -- execute ------------------------------------------------------------
+
+    @staticmethod
+    def _execute_cell_id(parent: dict[str, Any]) -> str | None:
+        """The cell an execute_request names, if it is to run as a cell."""
+        content = parent.get("content") or {}
+        meta = parent.get("metadata") or {}
+        cell_id = meta.get("cellId") if isinstance(meta, dict) else None
+        if content.get("silent") or not is_valid_cell_id(cell_id):
+            return None
+        return str(cell_id)
+
+    def _publish_execute_input(self, code: str, parent: dict[str, Any], execution_count: int) -> None:
+        # Cells get theirs from the cascade, with the count they really run as.
+        if self._execute_cell_id(parent) is None:
+            super()._publish_execute_input(code, parent, execution_count)
+
+    async def do_execute(  # type: ignore[override]
+        self,
+        code: str,
+        silent: bool,
+        store_history: bool = True,
+        user_expressions: dict[str, Any] | None = None,
+        allow_stdin: bool = False,
+        *,
+        cell_meta: dict[str, Any] | None = None,
+        cell_id: str | None = None,
+    ) -> dict[str, Any]:
+        parent = self.get_parent("shell")
+        target = self._execute_cell_id(parent)
+        if target is None:
+            reply = await super().do_execute(
+                code, silent, store_history, user_expressions, allow_stdin,
+                cell_meta=cell_meta, cell_id=cell_id,
+            )
+            if not silent:
+                analysis = self._analyze("python", code, None)
+                await self.reactive.after_scratch(parent, linked(analysis.writes | analysis.deletes))
+                await self._drain_pending(parent)
+            return reply  # type: ignore[no-any-return]
+        if code.lstrip().startswith("%%sql"):
+            return self._error_reply("NotImplementedError", "SQL cells are not supported by this kernel version yet.")
+        meta = cell_meta or {}
+        deleted = meta.get("deletedCells") or []
+        deleted = [d for d in deleted if isinstance(d, str)] if isinstance(deleted, list) else []
+        self._forward_input(allow_stdin)
+        try:
+            await self.reactive.execute_cell(parent, target, code, deleted)
+            reply = self._cell_reply(target, parent, user_expressions)
+        except OpError as exc:
+            return self._error_reply("ReactiveError", exc.message)
+        except Exception as exc:  # a kernel fault still answers the request
+            self.log.exception("reactive: execute failed")
+            return self._error_reply("InternalError", f"reactive kernel error: {exc}")
+        finally:
+            self._restore_input()
+        await self._drain_pending(parent)
+        return reply
+
+    def _cell_reply(self, cell_id: str, parent: dict[str, Any], user_expressions: dict[str, Any] | None) -> dict[str, Any]:
+        shell = self.shell
+        cell = self.notebook.cell(cell_id)
+        if cell.status == Status.BLOCKED and cell.error is not None:
+            header = cell_header(parent["header"], cell_id, same_id=True)
+            self.publisher.iopub("execute_input", {"code": cell.code, "execution_count": shell.execution_count}, header)
+            self.output_router.begin(cell_id, header["msg_id"], cell.outputs)
+            self.publisher.iopub("error", self.runner.error_content(cell.error), header)
+        count = cell.execution_count if cell.execution_count is not None else shell.execution_count
+        payload = shell.payload_manager.read_payload()
+        shell.payload_manager.clear_payload()
+        if cell.status == Status.SUCCESS:
+            return {
+                "status": "ok",
+                "execution_count": count,
+                "user_expressions": shell.user_expressions(user_expressions or {}),
+                "payload": payload,
+            }
+        if cell.error is not None:
+            ename, evalue, tb = cell.error.ename, cell.error.evalue, list(cell.error.traceback)
+        else:
+            ename, evalue, tb = "KeyboardInterrupt", "The cascade was interrupted before this cell ran.", []
+        reply = self._error_reply(ename, evalue, tb or [f"{ename}: {evalue}"])
+        reply.update(execution_count=count, payload=payload)
+        return reply
+
+    def _error_reply(self, ename: str, evalue: str, traceback: list[str] | None = None) -> dict[str, Any]:
+        return {
+            "status": "error",
+            "ename": ename,
+            "evalue": evalue,
+            "traceback": traceback or [f"{ename}: {evalue}"],
+            "execution_count": self.shell.execution_count,
+            "user_expressions": {},
+            "payload": [],
+        }

@@ -1,0 +1,78 @@
+"""``%reactive`` line magics: look at and drive the reactive notebook from code.
+
+``%reactive run ID`` and ``%reactive delete ID`` are queued and carried out as
+soon as the current input finishes, because a cascade must never start inside
+another one (PROTOCOL.md: at most one cascade runs at a time).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.display import display
+
+from .core.render import mermaid
+
+if TYPE_CHECKING:
+    from .kernel import ReactiveKernel
+
+USAGE = """Usage:
+  %reactive cells         list the cells with their status, reads and writes
+  %reactive graph         show the dependency graph
+  %reactive run ID        run a cell and its dependents
+  %reactive delete ID     delete a cell (its dependents re-run)
+  %reactive db URL        switch the SQL database
+"""
+
+
+@magics_class
+class ReactiveMagics(Magics):
+    def __init__(self, shell: Any, kernel: ReactiveKernel) -> None:
+        super().__init__(shell)
+        self.kernel = kernel
+
+    @line_magic
+    def reactive(self, line: str) -> None:
+        """Inspect or drive the reactive notebook; ``%reactive`` alone shows usage."""
+        words = line.split()
+        command, args = (words[0], words[1:]) if words else ("", [])
+        if command == "cells" and not args:
+            self._cells()
+        elif command == "graph" and not args:
+            self._graph()
+        elif command in ("run", "delete") and len(args) == 1:
+            if args[0] not in self.kernel.notebook:
+                print(f"%reactive {command}: there is no cell with id {args[0]!r}.")
+                return
+            self.kernel.pending_ops.append((command, args[0]))
+            print(f"%reactive {command} {args[0]}: queued; it runs when this input finishes.")
+        elif command == "db" and len(args) == 1:
+            print("%reactive db: SQL support is not in this kernel version yet.")
+        else:
+            print(USAGE, end="")
+
+    def _cells(self) -> None:
+        rows = []
+        for cell in self.kernel.notebook.cells:
+            rows.append(
+                (cell.id, cell.type, cell.status.value, ", ".join(sorted(cell.reads)), ", ".join(sorted(cell.writes)))
+            )
+        head = ("id", "type", "status", "reads", "writes")
+        widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(head)]
+        text = "\n".join(
+            "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in [head, *rows]
+        )
+        table = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in rows
+        )
+        header = "".join(f"<th>{h}</th>" for h in head)
+        display(
+            {"text/plain": text, "text/html": f"<table><tr>{header}</tr>{table}</table>"},
+            raw=True,
+        )
+
+    def _graph(self) -> None:
+        chart = mermaid(self.kernel.notebook)
+        display({"text/markdown": f"```mermaid\n{chart}\n```", "text/plain": chart}, raw=True)

@@ -1,0 +1,198 @@
+"""Carrying out a cascade plan: statuses, parent headers, outputs, interrupts.
+
+The plan says what runs; this module runs it, one cell at a time, and
+publishes each state change once. Parent headers follow PROTOCOL.md section 4:
+each cell's outputs go out under a header carrying ``cellId``; the cell named
+by an ``execute_request`` keeps the request's ``msg_id`` so every Jupyter
+client shows its output, other cells get ``<msg_id>:<cellId>`` unless the
+request came from a client without cells (a console), which then sees the
+whole cascade inline.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from IPython.core.interactiveshell import InteractiveShell
+
+from ..core import protocol
+from ..core.cells import Cell, CellError, Status
+from ..core.notebook import Notebook
+from ..core.plan import CascadePlan
+from .executor import Executor
+from .recording import OutputRouter
+
+
+class Publisher(Protocol):
+    """Where the runner sends what clients must see."""
+
+    def event(self, data: dict[str, Any], parent: dict[str, Any]) -> None:
+        """Publish a ``reactive`` comm event under ``parent``."""
+
+    def iopub(self, msg_type: str, content: dict[str, Any], header: dict[str, Any]) -> None:
+        """Publish an IOPub message whose parent header is ``header``."""
+
+
+@dataclass(slots=True)
+class Trigger:
+    """What started a cascade and how its cells' headers are made."""
+
+    op: str
+    cell_id: str | None
+    parent: dict[str, Any]
+    """The request message (its header is the base of every cell header)."""
+    inline: bool = False
+    """Console-style: every cell keeps the request's ``msg_id``."""
+
+
+@dataclass(slots=True)
+class CascadeResult:
+    cascade_id: str
+    ran: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def cell_header(request_header: dict[str, Any], cell_id: str, same_id: bool) -> dict[str, Any]:
+    header = dict(request_header)
+    header["cellId"] = cell_id
+    if not same_id:
+        header["msg_id"] = f"{request_header.get('msg_id', '')}:{cell_id}"
+    return header
+
+
+def remove_names(namespace: dict[str, Any], names: Iterable[str]) -> None:
+    for name in names:
+        namespace.pop(name, None)
+
+
+class CascadeRunner:
+    """Runs plans against one shell. At most one cascade runs at a time:
+    the kernel handles one shell request at a time and awaits the cascade."""
+
+    def __init__(
+        self,
+        notebook: Notebook,
+        shell: InteractiveShell,
+        executor: Executor,
+        router: OutputRouter,
+        publisher: Publisher,
+    ) -> None:
+        self.notebook = notebook
+        self.shell = shell
+        self.executor = executor
+        self.router = router
+        self.publisher = publisher
+        self.interrupted = False
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        self.interrupted = True
+        if self.executor.interrupt():
+            return
+        if self.executor.interrupt_armed:
+            raise KeyboardInterrupt
+
+    async def run(self, plan: CascadePlan, trigger: Trigger) -> CascadeResult:
+        """Run ``plan``; every cell ends ``success``, ``error`` or ``stale``."""
+        cascade_id = uuid.uuid4().hex[:12]
+        result = CascadeResult(cascade_id)
+        parent = trigger.parent
+        request_header = parent.get("header", {})
+        cells = self.notebook.cells
+        order = list(plan.order)
+        total = len(order)
+        started = time.perf_counter()
+        for cid in order:
+            cells[cid].status = Status.QUEUED
+        publish = self.publisher.event
+        publish(protocol.cascade_started(cascade_id, trigger.op, trigger.cell_id, order), parent)
+        self.interrupted = False
+        previous = signal.signal(signal.SIGINT, self._on_sigint)
+        skipped = len(plan.blocked)
+        try:
+            for index, cid in enumerate(order):
+                cell = cells[cid]
+                if self.interrupted:
+                    result.interrupted = True
+                    for later in range(index, total):
+                        rest = cells[order[later]]
+                        rest.status = Status.STALE
+                        publish(protocol.cell_status(rest, cascade_id, later, total), parent)
+                    skipped += total - index
+                    break
+                same_id = trigger.inline or cid == trigger.cell_id
+                header = cell_header(request_header, cid, same_id)
+                failure = self.notebook.upstream_failure(cid)
+                if failure is not None:
+                    self._fail_without_running(cell, failure, header)
+                    result.failed.append(cid)
+                    skipped += 1
+                else:
+                    cell.status = Status.RUNNING
+                    publish(protocol.cell_status(cell, cascade_id, index, total), parent)
+                    await self._run_cell(cell, header)
+                    result.ran.append(cid)
+                    if cell.status == Status.ERROR:
+                        result.failed.append(cid)
+                publish(protocol.cell_status(cell, cascade_id, index, total), parent)
+        except BaseException:
+            # A fault of the kernel's own (not a cell's): leave no cell queued
+            # or running, and still close the cascade for clients.
+            for later, cid in enumerate(order):
+                cell = cells[cid]
+                if cell.status in (Status.QUEUED, Status.RUNNING):
+                    cell.status = Status.STALE
+                    publish(protocol.cell_status(cell, cascade_id, later, total), parent)
+            raise
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            self.shell.set_parent(parent)  # type: ignore[attr-defined]
+            duration = (time.perf_counter() - started) * 1000
+            failed_runs = len([c for c in result.failed if c in result.ran])
+            publish(
+                protocol.cascade_finished(
+                    cascade_id, len(result.ran), len(result.ran) - failed_runs,
+                    len(result.failed), skipped, duration,
+                ),
+                parent,
+            )
+        return result
+
+    async def _run_cell(self, cell: Cell, header: dict[str, Any]) -> None:
+        shell = self.shell
+        remove_names(shell.user_ns, self.notebook.removable_names(cell))
+        shell.set_parent(header)  # type: ignore[attr-defined]
+        count = shell.execution_count
+        self.publisher.iopub("execute_input", {"code": cell.code, "execution_count": count}, header)
+        self.router.begin(cell.id, header["msg_id"], cell.outputs)
+        error = await self.executor.run(cell.id, cell.code, count)
+        shell.execution_count = count + 1
+        for stream in (sys.stdout, sys.stderr):
+            if getattr(stream, "_flush_pending", True):
+                stream.flush()
+        cell.execution_count = count
+        cell.defined = cell.writes
+        if error is None:
+            cell.status, cell.error = Status.SUCCESS, None
+        else:
+            traceback = tuple(getattr(shell, "_last_traceback", None) or ())
+            cell.status = Status.ERROR
+            cell.error = CellError(type(error).__name__, str(error), traceback)
+
+    def _fail_without_running(self, cell: Cell, error: CellError, header: dict[str, Any]) -> None:
+        """A cell that cannot run: its names go, and it shows why."""
+        remove_names(self.shell.user_ns, self.notebook.removable_names(cell))
+        cell.status, cell.error = Status.ERROR, error
+        self.router.begin(cell.id, header["msg_id"], cell.outputs)
+        self.publisher.iopub("error", self.error_content(error), header)
+
+    @staticmethod
+    def error_content(error: CellError) -> dict[str, Any]:
+        traceback = list(error.traceback) or [f"{error.ename}: {error.evalue}"]
+        return {"ename": error.ename, "evalue": error.evalue, "traceback": traceback}
