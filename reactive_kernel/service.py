@@ -131,7 +131,7 @@ class ReactiveService:
             self.register(parent, cell_id, code)
         else:
             self.create(parent, code=code, cell_id=cell_id)
-        trigger = Trigger("execute", cell_id, parent)
+        trigger = Trigger("execute", cell_id, parent, own_cell=cell_id)
         return await self.cascade({cell_id} | below, trigger)
 
     async def after_scratch(self, parent: dict[str, Any], bound: Iterable[str]) -> CascadeResult | None:

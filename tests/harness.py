@@ -185,6 +185,16 @@ def start_kernel(kernel_name: str = "reactive", **kw: Any) -> tuple[KernelManage
     return km, kc
 
 
+def connect_client(km: KernelManager) -> BlockingKernelClient:
+    """Another client of a running kernel, with a Session of its own (a shared
+    Session would reject the second copy of each message as a replay)."""
+    client = BlockingKernelClient()
+    client.load_connection_info(km.get_connection_info(session=False))
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    return client
+
+
 def stop_kernel(km: KernelManager, kc: BlockingKernelClient) -> None:
     kc.stop_channels()
     km.shutdown_kernel(now=True)

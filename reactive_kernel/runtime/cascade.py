@@ -49,6 +49,8 @@ class Trigger:
     """The request message (its header is the base of every cell header)."""
     inline: bool = False
     """Console-style: every cell keeps the request's ``msg_id``."""
+    own_cell: str | None = None
+    """The cell an execute_request named: it keeps the request's ``msg_id``."""
 
 
 @dataclass(slots=True)
@@ -92,7 +94,7 @@ class CascadeRunner:
         self.interrupted = False
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
-        self.interrupted = True
+        self.interrupted = self.executor.interrupted = True
         if self.executor.interrupt():
             return
         if self.executor.interrupt_armed:
@@ -112,7 +114,7 @@ class CascadeRunner:
             cells[cid].status = Status.QUEUED
         publish = self.publisher.event
         publish(protocol.cascade_started(cascade_id, trigger.op, trigger.cell_id, order), parent)
-        self.interrupted = False
+        self.interrupted = self.executor.interrupted = False
         previous = signal.signal(signal.SIGINT, self._on_sigint)
         skipped = len(plan.blocked)
         try:
@@ -126,7 +128,7 @@ class CascadeRunner:
                         publish(protocol.cell_status(rest, cascade_id, later, total), parent)
                     skipped += total - index
                     break
-                same_id = trigger.inline or cid == trigger.cell_id
+                same_id = trigger.inline or cid == trigger.own_cell
                 header = cell_header(request_header, cid, same_id)
                 failure = self.notebook.upstream_failure(cid)
                 if failure is not None:

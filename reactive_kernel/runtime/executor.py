@@ -74,8 +74,8 @@ class Executor:
     """Compiles and runs cells; reports the exception a cell raised, if any.
 
     ``interrupt_armed`` is true exactly while user code runs, so the kernel's
-    SIGINT handler knows whether to raise into user code or to stop the
-    cascade at the next cell boundary.
+    SIGINT handler knows whether to raise into user code or only to set
+    ``interrupted``, which stops the cell before it starts.
     """
 
     def __init__(self, shell: InteractiveShell) -> None:
@@ -84,6 +84,7 @@ class Executor:
         self._builtin_names = frozenset(builtins.__dict__)
         self._builtins_copy = dict(builtins.__dict__)
         self.interrupt_armed = False
+        self.interrupted = False
         self._task: asyncio.Future[Any] | None = None
 
     def forget(self, cell_id: str) -> None:
@@ -121,6 +122,9 @@ class Executor:
         """
         shell = self.shell
         shell.execution_count = execution_count
+        if shell.displayhook.prompt_count != execution_count:
+            # IPython 9 numbers a running cell one below the shell's counter.
+            shell.execution_count = execution_count + 1
         compiled = self.compile(cell_id, code)
         info = ExecutionInfo(code, True, False, True, cell_id)
         result = ExecutionResult(info)
@@ -135,6 +139,8 @@ class Executor:
                 raise compiled.error
             ns = shell.user_ns
             self.interrupt_armed = True
+            if self.interrupted:  # SIGINT came just before the cell started
+                raise KeyboardInterrupt
             if compiled.body is not None:
                 value = eval(compiled.body, ns)
                 if inspect.iscoroutine(value):

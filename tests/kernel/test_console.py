@@ -1,0 +1,153 @@
+"""A real ``jupyter console`` attached to a reactive kernel (PROTOCOL.md section 4).
+
+The console sends no ``cellId``, so what it runs are scratch inputs; afterwards
+every cell that reads a name the input bound re-runs, and the cascade's outputs
+are published under the console request's own header, so the console shows them
+inline. The console cannot create cells, so the test starts the kernel itself,
+creates cells through the reactive comm, and attaches ``jupyter console
+--existing`` to it. Every wait is bounded by pexpect's timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pexpect
+import pytest
+from harness import KernelHarness, start_kernel, stop_kernel
+from jupyter_client.manager import KernelManager
+
+JUPYTER = Path(sys.executable).with_name("jupyter")
+TIMEOUT = 30
+PROMPT = r"In \[(\d+)\]: "
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+CELL_B = "b = a * 2\nprint('b is', b)"
+
+
+@dataclass
+class Console:
+    child: pexpect.spawn
+    kernel: KernelHarness
+    manager: KernelManager
+
+    def run(self, line: str) -> str:
+        """Type one line; return what the console printed before its next prompt."""
+        self.child.sendline(line)
+        self.child.expect(PROMPT)
+        text = ANSI.sub("", self.child.before).replace("\r", "")
+        # drop the terminal's echo of the line itself
+        echoed, _, output = text.partition(line)
+        assert not echoed.strip(), f"unexpected text before the echo: {echoed!r}"
+        return output
+
+
+def spawn_console(connection_file: str, home: Path) -> pexpect.spawn:
+    env = dict(
+        os.environ,
+        TERM="dumb",
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        IPYTHONDIR=str(home / "ipython"),
+    )
+    child = pexpect.spawn(
+        str(JUPYTER),
+        [
+            "console",
+            "--existing",
+            connection_file,
+            "--ZMQTerminalInteractiveShell.simple_prompt=True",
+            "--ZMQTerminalInteractiveShell.kernel_timeout=30",
+        ],
+        env=env,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+        dimensions=(50, 200),
+    )
+    child.expect(PROMPT)
+    return child
+
+
+def close_console(child: pexpect.spawn) -> None:
+    """Leave the console without shutting the kernel down; kill it if it hangs."""
+    try:
+        if child.isalive():
+            child.sendline("quit(keep_kernel=True)")
+            child.expect(pexpect.EOF)
+    except (pexpect.TIMEOUT, OSError):
+        pass
+    finally:
+        child.close(force=True)
+
+
+@pytest.fixture
+def console(tmp_path: Path) -> Iterator[Console]:
+    km, kc = start_kernel()
+    child = None
+    try:
+        kernel = KernelHarness(kc)
+        kernel.create("b", CELL_B)
+        child = spawn_console(km.connection_file, tmp_path)
+        yield Console(child, kernel, km)
+    finally:
+        if child is not None:
+            close_console(child)
+        stop_kernel(km, kc)
+
+
+def test_console_attaches_to_reactive_kernel(console: Console) -> None:
+    banner = ANSI.sub("", console.child.before)
+    assert "Python 3 (reactive)" in banner
+
+
+def test_reactive_cells_magic(console: Console) -> None:
+    out = console.run("%reactive cells")
+    lines = [line.rstrip() for line in out.strip().splitlines()]
+    assert re.fullmatch(r"id\s+type\s+status\s+reads\s+writes", lines[0]), out
+    assert re.fullmatch(r"b\s+python\s+idle\s+a\s+b", lines[1]), out
+    assert len(lines) == 2, out
+
+
+def test_scratch_input_cascades_inline(console: Console) -> None:
+    out = console.run("a = 21")
+    assert out.count("b is 42") == 1, out
+    out = console.run("a = 5")
+    assert out.count("b is 10") == 1, out
+    assert "b is 42" not in out, out
+
+    # the kernel agrees with what the console showed
+    cell = console.kernel.cells()["b"]
+    assert cell["status"] == "success", cell
+    assert [o.get("text") for o in cell["outputs"]] == ["b is 10\n"], cell["outputs"]
+    assert console.kernel.value("b") == "10"
+
+
+def test_scratch_input_that_binds_nothing_read_runs_no_cell(console: Console) -> None:
+    out = console.run("c = 1; print('c set')")
+    assert out.strip() == "c set", out
+    assert console.kernel.cells()["b"]["status"] == "idle"
+
+
+def test_cascade_error_is_shown_in_console(console: Console) -> None:
+    out = console.run("a = None")
+    assert "TypeError" in out, out  # b's own failure: None * 2
+    assert "b is None" not in out, out
+    cell = console.kernel.cells()["b"]
+    assert cell["status"] == "error" and cell["error"]["ename"] == "TypeError", cell
+    # the input itself succeeded, so the console carries on; a fix re-runs b
+    out = console.run("a = 1")
+    assert out.count("b is 2") == 1, out
+
+
+def test_console_exits_cleanly_keeping_kernel(console: Console) -> None:
+    child = console.child
+    child.sendline("quit(keep_kernel=True)")
+    child.expect("keeping kernel alive")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, (child.exitstatus, child.signalstatus)
+    assert console.manager.is_alive()
+    assert console.kernel.cells()["b"]["code"] == CELL_B
