@@ -2,7 +2,8 @@
 
 Run:  .venv/bin/python benchmarks/profile_cascade.py [--cells 1000] [--top 35]
                                                     [--sort cumulative|tottime]
-                                                    [--execs 500]
+                                                    [--execs 500] [--isolated]
+                                                    [--setup CODE]
 
 Starts a real ``reactive`` kernel, creates a chain of cells via the comm
 protocol, then turns cProfile on *inside the kernel* with a console execute
@@ -21,11 +22,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import Kernel, chain_code, run_cascade  # noqa: E402
+from bench import Kernel, chain_code, run_cascade
 
 ENABLE = "import cProfile as _cp, pstats as _ps, io as _io\n_bprof = _cp.Profile()\n_bprof.enable()"
 DISABLE = """_bprof.disable()
@@ -61,13 +63,30 @@ def main() -> int:
     ap.add_argument("--top", type=int, default=35)
     ap.add_argument("--sort", default="cumulative")
     ap.add_argument("--execs", type=int, default=0)
+    ap.add_argument(
+        "--setup",
+        default="",
+        help="code run in the kernel first (console style), e.g. an experiment: "
+        "'get_ipython().history_manager.db_cache_size = 10**9'",
+    )
+    ap.add_argument(
+        "--isolated",
+        action="store_true",
+        help="use a temporary IPYTHONDIR (history sqlite not shared)",
+    )
     args = ap.parse_args()
     n = args.cells
     rk = Kernel("reactive")
+    tmp = tempfile.TemporaryDirectory(prefix="reactive-prof-") if args.isolated else None
     try:
-        rk.start()
+        rk.start({"IPYTHONDIR": tmp.name} if tmp else None)
+        if args.setup:
+            reply = rk.execute(args.setup)
+            assert reply["status"] == "ok", reply
         for i in range(n):
-            r = rk.comm("create", cell_type="python", after=None, cell_id=f"k{i}", code=chain_code(i))
+            r = rk.comm(
+                "create", cell_type="python", after=None, cell_id=f"k{i}", code=chain_code(i)
+            )
             assert r.get("ok"), r
 
         def cascade():
@@ -77,6 +96,7 @@ def main() -> int:
         profiled(rk, f"cascade over {n} cells, cold (first run)", cascade, args.sort, args.top)
         profiled(rk, f"cascade over {n} cells, warm (second run)", cascade, args.sort, args.top)
         if args.execs:
+
             def lab():
                 for _ in range(args.execs):
                     rk.execute("pass", metadata={"cellId": "prof-pass-cell"})
@@ -91,6 +111,8 @@ def main() -> int:
             profiled(rk, "console-style executes", console, args.sort, args.top)
     finally:
         rk.stop()
+        if tmp is not None:
+            tmp.cleanup()
     return 0
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import build_chain, mark_success  # noqa: E402
+from bench import build_chain, mark_success
 
 
 def show(prof: cProfile.Profile, label: str, sort: str, top: int) -> None:
@@ -38,14 +38,20 @@ def main() -> int:
     prof.enable()
     nb = build_chain(n)
     prof.disable()
-    show(prof, f"register a chain of {n} cells ({time.perf_counter() - t0:.3f} s under the profiler)",
-         args.sort, args.top)
+    show(
+        prof,
+        f"register a chain of {n} cells ({time.perf_counter() - t0:.3f} s under the profiler)",
+        args.sort,
+        args.top,
+    )
 
     # gen-2 GC share: time a full collection with the notebook alive
     t0 = time.perf_counter()
     gc.collect()
-    print(f"one full gc.collect() with the {n}-cell notebook alive: "
-          f"{(time.perf_counter() - t0) * 1000:.1f} ms; gc objects tracked: {len(gc.get_objects())}")
+    print(
+        f"one full gc.collect() with the {n}-cell notebook alive: "
+        f"{(time.perf_counter() - t0) * 1000:.1f} ms; gc objects tracked: {len(gc.get_objects())}"
+    )
 
     prof = cProfile.Profile()
     total = 0.0
@@ -57,8 +63,12 @@ def main() -> int:
         nb.plan(["c0"])
         prof.disable()
         total += time.perf_counter() - t0
-    show(prof, f"5 x (register c0 + plan) on {n} cells ({total / 5 * 1000:.1f} ms each under the profiler)",
-         args.sort, args.top)
+    show(
+        prof,
+        f"5 x (register c0 + plan) on {n} cells ({total / 5 * 1000:.1f} ms each under the profiler)",
+        args.sort,
+        args.top,
+    )
     return 0
 
 

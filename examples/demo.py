@@ -31,7 +31,9 @@ _req = itertools.count()
 def request(kc: Any, op: str, **args: Any) -> dict[str, Any]:
     """Send one comm request; print what the kernel publishes until it is done."""
     req = f"demo-{next(_req)}"
-    msg = kc.session.msg("comm_msg", {"comm_id": "reactive", "data": {"op": op, "req": req, **args}})
+    msg = kc.session.msg(
+        "comm_msg", {"comm_id": "reactive", "data": {"op": op, "req": req, **args}}
+    )
     kc.shell_channel.send(msg)
     msg_id = msg["header"]["msg_id"]
     reply: dict[str, Any] = {}
@@ -58,7 +60,10 @@ def request(kc: Any, op: str, **args: Any) -> dict[str, Any]:
                 why = f"  ({error['ename']}: {error['evalue']})" if error else ""
                 print(f"  [{data['cell_id']:>7}] {data['status']}{why}")
             elif event == "cascade_finished":
-                print(f"  done: {data['succeeded']} ok, {data['failed']} failed in {data['duration_ms']:.1f} ms")
+                print(
+                    f"  done: {data['succeeded']} ok, {data['failed']} failed "
+                    f"in {data['duration_ms']:.1f} ms"
+                )
         elif kind == "stream":
             for line in content["text"].splitlines():
                 print(f"  [{cell:>7}] | {line}")
@@ -82,7 +87,13 @@ def main() -> None:
         print("\nRunning the first cell runs everything that depends on it:")
         request(kc, "run", cell_id="prices")
         print("\nEditing qty re-runs total, vat and report (not prices):")
-        request(kc, "register", cell_id="qty", code="qty = {'apple': 10, 'pear': 5, 'plum': 2}", run=True)
+        request(
+            kc,
+            "register",
+            cell_id="qty",
+            code="qty = {'apple': 10, 'pear': 5, 'plum': 2}",
+            run=True,
+        )
         print("\nDeleting prices: its dependents lose the name and say why:")
         request(kc, "delete", cell_id="prices")
     finally:

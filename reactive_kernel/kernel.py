@@ -47,7 +47,11 @@ class IOPubPublisher:
     def iopub(self, msg_type: str, content: dict[str, Any], header: dict[str, Any]) -> None:
         kernel = self.kernel
         kernel.session.send(
-            kernel.iopub_socket, msg_type, content, parent={"header": header}, ident=kernel._topic(msg_type)
+            kernel.iopub_socket,
+            msg_type,
+            content,
+            parent={"header": header},
+            ident=kernel._topic(msg_type),
         )
 
 
@@ -74,7 +78,9 @@ class ReactiveKernel(IPythonKernel):
         if isinstance(self.session, RecordingSession):
             self.session.router = self.output_router
         else:
-            self.log.warning("reactive: not started by ReactiveKernelApp; cell outputs are not kept")
+            self.log.warning(
+                "reactive: not started by ReactiveKernelApp; cell outputs are not kept"
+            )
         self.notebook = Notebook(analyzer=self._analyze)
         self.executor = Executor(self.shell)
         self.publisher = IOPubPublisher(self)
@@ -131,7 +137,9 @@ class ReactiveKernel(IPythonKernel):
             self.log.exception("reactive: request failed")
             data = msg["content"].get("data")
             self.publisher.event(
-                protocol.error_reply(protocol.request_id(data), "internal", f"Internal error: {exc}."),
+                protocol.error_reply(
+                    protocol.request_id(data), "internal", f"Internal error: {exc}."
+                ),
                 msg,
             )
         await self._drain_pending(msg)
@@ -168,7 +176,9 @@ class ReactiveKernel(IPythonKernel):
             return None
         return str(cell_id)
 
-    def _publish_execute_input(self, code: str, parent: dict[str, Any], execution_count: int) -> None:
+    def _publish_execute_input(
+        self, code: str, parent: dict[str, Any], execution_count: int
+    ) -> None:
         # Cells get theirs from the cascade, with the count they really run as.
         if self._execute_cell_id(parent) is None:
             super()._publish_execute_input(code, parent, execution_count)
@@ -188,16 +198,25 @@ class ReactiveKernel(IPythonKernel):
         target = self._execute_cell_id(parent)
         if target is None:
             reply = await super().do_execute(
-                code, silent, store_history, user_expressions, allow_stdin,
-                cell_meta=cell_meta, cell_id=cell_id,
+                code,
+                silent,
+                store_history,
+                user_expressions,
+                allow_stdin,
+                cell_meta=cell_meta,
+                cell_id=cell_id,
             )
             if not silent:
                 analysis = self._analyze("python", code, None)
-                await self.reactive.after_scratch(parent, linked(analysis.writes | analysis.deletes))
+                await self.reactive.after_scratch(
+                    parent, linked(analysis.writes | analysis.deletes)
+                )
                 await self._drain_pending(parent)
             return reply  # type: ignore[no-any-return]
         if code.lstrip().startswith("%%sql"):
-            return self._error_reply("NotImplementedError", "SQL cells are not supported by this kernel version yet.")
+            return self._error_reply(
+                "NotImplementedError", "SQL cells are not supported by this kernel version yet."
+            )
         meta = cell_meta or {}
         deleted = meta.get("deletedCells") or []
         deleted = [d for d in deleted if isinstance(d, str)] if isinstance(deleted, list) else []
@@ -215,12 +234,18 @@ class ReactiveKernel(IPythonKernel):
         await self._drain_pending(parent)
         return reply
 
-    def _cell_reply(self, cell_id: str, parent: dict[str, Any], user_expressions: dict[str, Any] | None) -> dict[str, Any]:
+    def _cell_reply(
+        self, cell_id: str, parent: dict[str, Any], user_expressions: dict[str, Any] | None
+    ) -> dict[str, Any]:
         shell = self.shell
         cell = self.notebook.cell(cell_id)
         if cell.status == Status.BLOCKED and cell.error is not None:
             header = cell_header(parent["header"], cell_id, same_id=True)
-            self.publisher.iopub("execute_input", {"code": cell.code, "execution_count": shell.execution_count}, header)
+            self.publisher.iopub(
+                "execute_input",
+                {"code": cell.code, "execution_count": shell.execution_count},
+                header,
+            )
             self.output_router.begin(cell_id, header["msg_id"], cell.outputs)
             self.publisher.iopub("error", self.runner.error_content(cell.error), header)
         count = cell.execution_count if cell.execution_count is not None else shell.execution_count
@@ -236,12 +261,18 @@ class ReactiveKernel(IPythonKernel):
         if cell.error is not None:
             ename, evalue, tb = cell.error.ename, cell.error.evalue, list(cell.error.traceback)
         else:
-            ename, evalue, tb = "KeyboardInterrupt", "The cascade was interrupted before this cell ran.", []
+            ename, evalue, tb = (
+                "KeyboardInterrupt",
+                "The cascade was interrupted before this cell ran.",
+                [],
+            )
         reply = self._error_reply(ename, evalue, tb or [f"{ename}: {evalue}"])
         reply.update(execution_count=count, payload=payload)
         return reply
 
-    def _error_reply(self, ename: str, evalue: str, traceback: list[str] | None = None) -> dict[str, Any]:
+    def _error_reply(
+        self, ename: str, evalue: str, traceback: list[str] | None = None
+    ) -> dict[str, Any]:
         return {
             "status": "error",
             "ename": ename,

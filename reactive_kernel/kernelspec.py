@@ -66,9 +66,7 @@ def install(user: bool = False, prefix: str | None = None, name: str = KERNEL_NA
     with tempfile.TemporaryDirectory() as tmp:
         spec_dir = write_kernel_spec(Path(tmp) / name)
         return str(
-            KernelSpecManager().install_kernel_spec(
-                str(spec_dir), name, user=user, prefix=prefix
-            )
+            KernelSpecManager().install_kernel_spec(str(spec_dir), name, user=user, prefix=prefix)
         )
 
 
@@ -85,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     inst.add_argument("--name", default=KERNEL_NAME, help="kernelspec name (default: reactive)")
     args = parser.parse_args(argv)
     prefix = sys.prefix if args.sys_prefix else args.prefix
-    dest = install(user=args.user, prefix=prefix, name=args.name)
+    try:
+        dest = install(user=args.user, prefix=prefix, name=args.name)
+    except ValueError as exc:  # e.g. an invalid kernelspec name
+        parser.error(str(exc))
     print(f"Installed kernelspec {args.name} in {dest}")
     return 0
 

@@ -57,12 +57,19 @@ class ReactiveMagics(Magics):
         rows = []
         for cell in self.kernel.notebook.cells:
             rows.append(
-                (cell.id, cell.type, cell.status.value, ", ".join(sorted(cell.reads)), ", ".join(sorted(cell.writes)))
+                (
+                    cell.id,
+                    cell.type,
+                    cell.status.value,
+                    ", ".join(sorted(cell.reads)),
+                    ", ".join(sorted(cell.writes)),
+                )
             )
         head = ("id", "type", "status", "reads", "writes")
         widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(head)]
         text = "\n".join(
-            "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in [head, *rows]
+            "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+            for row in [head, *rows]
         )
         table = "".join(
             "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in rows

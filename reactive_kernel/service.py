@@ -77,7 +77,9 @@ class ReactiveService:
         self.publisher.event(protocol.cell_created(cell, index, self._statuses(change)), parent)
         return cell_id
 
-    def register(self, parent: dict[str, Any], cell_id: str, code: str, name: str | None = None) -> None:
+    def register(
+        self, parent: dict[str, Any], cell_id: str, code: str, name: str | None = None
+    ) -> None:
         cell = self.notebook.cell(cell_id)
         if code == cell.code and (name is None or name == cell.name):
             return
@@ -134,7 +136,9 @@ class ReactiveService:
         trigger = Trigger("execute", cell_id, parent, own_cell=cell_id)
         return await self.cascade({cell_id} | below, trigger)
 
-    async def after_scratch(self, parent: dict[str, Any], bound: Iterable[str]) -> CascadeResult | None:
+    async def after_scratch(
+        self, parent: dict[str, Any], bound: Iterable[str]
+    ) -> CascadeResult | None:
         """Console-style: re-run every cell that reads a name the input bound."""
         graph = self.notebook.graph
         readers = {c for name in bound for c in graph.readers(name)}
@@ -158,11 +162,15 @@ class ReactiveService:
         self.publisher.event(protocol.reply(request.req, **fields), parent)
 
 
-async def _create(svc: ReactiveService, r: protocol.Create, parent: dict[str, Any]) -> dict[str, Any]:
+async def _create(
+    svc: ReactiveService, r: protocol.Create, parent: dict[str, Any]
+) -> dict[str, Any]:
     return {"cell_id": svc.create(parent, r.cell_type, r.code, r.after, r.cell_id, r.name)}
 
 
-async def _register(svc: ReactiveService, r: protocol.Register, parent: dict[str, Any]) -> dict[str, Any]:
+async def _register(
+    svc: ReactiveService, r: protocol.Register, parent: dict[str, Any]
+) -> dict[str, Any]:
     svc.register(parent, r.cell_id, r.code, r.name)
     fields: dict[str, Any] = {"cell_id": r.cell_id}
     if r.run:
@@ -181,7 +189,9 @@ async def _run(svc: ReactiveService, r: protocol.Run, parent: dict[str, Any]) ->
     }
 
 
-async def _delete(svc: ReactiveService, r: protocol.Delete, parent: dict[str, Any]) -> dict[str, Any]:
+async def _delete(
+    svc: ReactiveService, r: protocol.Delete, parent: dict[str, Any]
+) -> dict[str, Any]:
     below = svc.delete(parent, r.cell_id)
     result = await svc.cascade(below, Trigger("delete", r.cell_id, parent))
     return {"cell_id": r.cell_id, "cascade_id": result.cascade_id if result else None}
@@ -191,11 +201,15 @@ async def _move(svc: ReactiveService, r: protocol.Move, parent: dict[str, Any]) 
     return {"cell_id": r.cell_id, "index": svc.move(parent, r.cell_id, r.after)}
 
 
-async def _set_database(svc: ReactiveService, r: protocol.SetDatabase, parent: dict[str, Any]) -> dict[str, Any]:
+async def _set_database(
+    svc: ReactiveService, r: protocol.SetDatabase, parent: dict[str, Any]
+) -> dict[str, Any]:
     raise OpError("unsupported", "set_database needs SQL support, which this kernel version lacks.")
 
 
-async def _snapshot(svc: ReactiveService, r: protocol.Snapshot, parent: dict[str, Any]) -> dict[str, Any]:
+async def _snapshot(
+    svc: ReactiveService, r: protocol.Snapshot, parent: dict[str, Any]
+) -> dict[str, Any]:
     return {"snapshot": svc.snapshot()}
 
 

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness import KernelHarness, start_kernel, stop_kernel  # noqa: E402
+from harness import KernelHarness, start_kernel, stop_kernel
 
 
 @pytest.fixture(scope="module")

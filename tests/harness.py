@@ -137,19 +137,36 @@ class KernelHarness:
             metadata["deletedCells"] = deleted
         msg = self.client.session.msg(
             "execute_request",
-            {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-             "allow_stdin": False, "stop_on_error": True, **content},
+            {
+                "code": code,
+                "silent": False,
+                "store_history": True,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": True,
+                **content,
+            },
             metadata=metadata,
         )
         self.client.shell_channel.send(msg)
         msg_id = msg["header"]["msg_id"]
         result = self.collect(msg_id, timeout)
+        result.reply = self.shell_reply(msg_id, timeout)["content"]
+        return result
+
+    def shell_reply(self, msg_id: str, timeout: float = TIMEOUT) -> dict[str, Any]:
+        """The shell reply to ``msg_id`` (other replies are skipped)."""
         deadline = time.monotonic() + timeout
         while True:
-            reply = self.client.get_shell_msg(timeout=max(0.01, deadline - time.monotonic()))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no shell reply to {msg_id}")
+            try:
+                reply = self.client.get_shell_msg(timeout=remaining)
+            except queue.Empty:
+                continue
             if reply["parent_header"].get("msg_id") == msg_id:
-                result.reply = reply["content"]
-                return result
+                return dict(reply)
 
     def create(self, cell_id: str, code: str, **args: Any) -> Result:
         result = self.comm("create", cell_id=cell_id, code=code, **args)
@@ -167,8 +184,7 @@ class KernelHarness:
     def value(self, expr: str) -> Any:
         """``repr`` of an expression in the kernel, via user_expressions (no cascade)."""
         msg_id = self.client.execute("", silent=True, user_expressions={"v": expr})
-        reply = self.client.get_shell_msg(timeout=TIMEOUT)
-        assert reply["parent_header"]["msg_id"] == msg_id
+        reply = self.shell_reply(msg_id)
         self.collect(msg_id)
         v = reply["content"]["user_expressions"]["v"]
         if v["status"] != "ok":
@@ -176,7 +192,9 @@ class KernelHarness:
         return v["data"]["text/plain"]
 
 
-def start_kernel(kernel_name: str = "reactive", **kw: Any) -> tuple[KernelManager, BlockingKernelClient]:
+def start_kernel(
+    kernel_name: str = "reactive", **kw: Any
+) -> tuple[KernelManager, BlockingKernelClient]:
     km = KernelManager(kernel_name=kernel_name)
     km.start_kernel(**kw)
     kc = km.client()

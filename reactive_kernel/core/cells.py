@@ -52,7 +52,7 @@ class CellError:
 
 def is_valid_cell_id(value: object) -> bool:
     """True for 1-64 characters of ``[A-Za-z0-9_-]`` (JupyterLab's UUIDs fit)."""
-    return isinstance(value, str) and CELL_ID_RE.match(value) is not None
+    return isinstance(value, str) and CELL_ID_RE.fullmatch(value) is not None
 
 
 @dataclass(slots=True)

@@ -43,7 +43,7 @@ class DependencyGraph:
     __slots__ = ("_cycle_of", "_definers", "_g", "_readers", "_reads", "_writes")
 
     def __init__(self) -> None:
-        self._g: nx.DiGraph = nx.DiGraph()
+        self._g: nx.DiGraph[str] = nx.DiGraph()
         self._definers: dict[str, list[str]] = {}
         self._readers: dict[str, set[str]] = {}
         self._reads: dict[str, frozenset[str]] = {}
@@ -53,7 +53,7 @@ class DependencyGraph:
     # -- queries ------------------------------------------------------------
 
     @property
-    def nx_graph(self) -> nx.DiGraph:
+    def nx_graph(self) -> nx.DiGraph[str]:
         """The underlying graph (read-only by convention)."""
         return self._g
 
@@ -118,7 +118,9 @@ class DependencyGraph:
 
     # -- edges --------------------------------------------------------------
 
-    def _link(self, u: str, v: str, name: str, delta: GraphDelta, added: list[tuple[str, str]]) -> None:
+    def _link(
+        self, u: str, v: str, name: str, delta: GraphDelta, added: list[tuple[str, str]]
+    ) -> None:
         if u == v:
             return
         g = self._g
@@ -130,7 +132,9 @@ class DependencyGraph:
             delta.touched.update((u, v))
             delta.inputs_changed.add(v)
 
-    def _unlink(self, u: str, v: str, name: str, delta: GraphDelta, removed: list[tuple[str, str]]) -> None:
+    def _unlink(
+        self, u: str, v: str, name: str, delta: GraphDelta, removed: list[tuple[str, str]]
+    ) -> None:
         if u == v or not self._g.has_edge(u, v):
             return
         names = self._g.edges[u, v]["names"]
@@ -188,7 +192,9 @@ class DependencyGraph:
         delta.inputs_changed.discard(cell_id)
         return delta
 
-    def _add_definer(self, cell_id: str, name: str, delta: GraphDelta, added: list[tuple[str, str]]) -> None:
+    def _add_definer(
+        self, cell_id: str, name: str, delta: GraphDelta, added: list[tuple[str, str]]
+    ) -> None:
         definers = self._definers.setdefault(name, [])
         definers.append(cell_id)
         if len(definers) == 1:
@@ -216,7 +222,7 @@ class DependencyGraph:
             self._unlink(cell_id, reader, name, delta, removed)
         if definers:
             heir = definers[0]
-            delta.touched.add(heir)
+            delta.touched.update(definers)  # the heir, and those now conflicting with it
             for reader in readers:
                 self._link(heir, reader, name, delta, added)
         else:
@@ -225,16 +231,38 @@ class DependencyGraph:
     # -- cycles -------------------------------------------------------------
 
     def _reaches(self, source: str, target: str) -> bool:
-        succ = self._g.succ
-        seen = {source}
-        stack = [source]
-        while stack:
-            for nxt in succ[stack.pop()]:
-                if nxt == target:
-                    return True
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
+        """Is there a path ``source -> ... -> target``?
+
+        Searches forward from ``source`` and backward from ``target`` at once,
+        always growing the smaller frontier, so a cell added at either end of
+        a long chain costs O(1), not the length of the chain.
+        """
+        if source == target:
+            return True
+        succ, pred = self._g.succ, self._g.pred
+        ahead, behind = {source}, {target}
+        front, back = [source], [target]
+        while front and back:
+            if len(front) <= len(back):
+                grown = []
+                for node in front:
+                    for nxt in succ[node]:
+                        if nxt in behind:
+                            return True
+                        if nxt not in ahead:
+                            ahead.add(nxt)
+                            grown.append(nxt)
+                front = grown
+            else:
+                grown = []
+                for node in back:
+                    for prev in pred[node]:
+                        if prev in ahead:
+                            return True
+                        if prev not in behind:
+                            behind.add(prev)
+                            grown.append(prev)
+                back = grown
         return False
 
     def _set_group(self, group: frozenset[str], delta: GraphDelta) -> None:

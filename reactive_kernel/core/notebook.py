@@ -122,7 +122,9 @@ class Notebook:
         if cell_id in self.cells:
             raise OpError("duplicate_id", f"A cell with id {cell_id!r} already exists.")
         if cell_type not in CELL_TYPES:
-            raise OpError("bad_cell_type", f"Unknown cell type {cell_type!r}: use 'python' or 'sql'.")
+            raise OpError(
+                "bad_cell_type", f"Unknown cell type {cell_type!r}: use 'python' or 'sql'."
+            )
         self._check_after(after)
 
     def _check_after(self, after: str | None, moving: str | None = None) -> None:
@@ -158,7 +160,9 @@ class Notebook:
         """New code for a cell: it and its descendants become ``stale``."""
         cell = self.cell(cell_id)
         if cell_type is not None and cell_type not in CELL_TYPES:
-            raise OpError("bad_cell_type", f"Unknown cell type {cell_type!r}: use 'python' or 'sql'.")
+            raise OpError(
+                "bad_cell_type", f"Unknown cell type {cell_type!r}: use 'python' or 'sql'."
+            )
         new_type = cell_type or cell.type
         new_name = name if name is not None else cell.name
         if code == cell.code and new_type == cell.type and new_name == cell.name:
@@ -167,9 +171,13 @@ class Notebook:
         cell.analysis = self.analyzer(new_type, code, new_name)
         delta = self.graph.set_cell(cell_id, linked(cell.reads), linked(cell.writes))
         change = self._apply_delta(delta, subject=cell_id)
-        if not self._refresh_blocked(cell):
+        if self._refresh_blocked(cell):
+            change.remove_names |= self.removable_names(cell)
+        else:
             self._make_stale(cell)
         self._stale_below([cell_id], change)
+        positions = self.cells.positions()
+        change.changed = sorted(set(change.changed), key=positions.__getitem__)
         return change
 
     def delete(self, cell_id: str) -> tuple[Cell, set[str], Change]:
@@ -227,10 +235,23 @@ class Notebook:
         return True
 
     def _stale_below(self, roots: Iterable[str], change: Change) -> None:
-        cells = self.cells
-        for cid in self.graph.descendants(roots):
+        """Mark descendants stale, not walking past cells already out of date.
+
+        A cell that is idle, stale or blocked has no up-to-date descendants
+        (a cell only succeeds after its ancestors did), so the walk stops
+        there: editing among cells that never ran costs O(1), not O(chain).
+        """
+        cells, succ = self.cells, self.graph.nx_graph.succ
+        seen: set[str] = set()
+        stack = [c for r in roots for c in succ[r]]
+        while stack:
+            cid = stack.pop()
+            if cid in seen:
+                continue
+            seen.add(cid)
             if self._make_stale(cells[cid]):
                 change.changed.append(cid)
+                stack.extend(succ[cid])
 
     def _refresh_blocked(self, cell: Cell) -> bool:
         """Set or clear the cell's blocked state; True if it is blocked."""
@@ -253,8 +274,7 @@ class Notebook:
             cell = cells[cid]
             before = (cell.status, cell.error)
             if self._refresh_blocked(cell) and before[0] != Status.BLOCKED:
-                change.remove_names |= {n for n in self.graph.owned_names(cid)}
-                change.remove_names |= {n for n in cell.defined if n.startswith("_")}
+                change.remove_names |= self.removable_names(cell)
             if (cell.status, cell.error) != before:
                 change.changed.append(cid)
         stale_roots = [c for c in delta.inputs_changed if c in cells and c != subject]

@@ -64,7 +64,14 @@ class OutputLog:
     so a cell printing a line at a time stays one output.
     """
 
-    __slots__ = ("_clear_pending", "_dropped_bytes", "_dropped_count", "_outputs", "_size", "budget")
+    __slots__ = (
+        "_clear_pending",
+        "_dropped_bytes",
+        "_dropped_count",
+        "_outputs",
+        "_size",
+        "budget",
+    )
 
     def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
         self.budget = budget
@@ -121,6 +128,8 @@ class OutputLog:
 
     def _update_display(self, content: dict[str, Any]) -> None:
         display_id = content.get("transient", {}).get("display_id")
+        if not display_id:
+            return
         for i, out in enumerate(self._outputs):
             if out.get("transient", {}).get("display_id") == display_id:
                 self._outputs[i] = {

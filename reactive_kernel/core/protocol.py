@@ -10,7 +10,7 @@ See PROTOCOL.md section 3 (and docs/protocol.md in this repository).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from .cells import Cell
 from .notebook import OpError
@@ -71,7 +71,7 @@ class Snapshot:
     req: Any
 
 
-Request = Union[Create, Register, Run, Delete, Move, SetDatabase, Snapshot]
+Request = Create | Register | Run | Delete | Move | SetDatabase | Snapshot
 
 
 class _Args:
@@ -84,7 +84,7 @@ class _Args:
         got = type(self.data[key]).__name__
         return OpError("bad_request", f"'{self.op}': '{key}' must be {expected}, not {got}.")
 
-    def str(self, key: str) -> str:
+    def text(self, key: str) -> str:
         if key not in self.data:
             raise OpError("bad_request", f"'{self.op}' needs the argument '{key}'.")
         value = self.data[key]
@@ -92,23 +92,24 @@ class _Args:
             raise self._bad(key, "a string")
         return value
 
-    def opt_str(self, key: str) -> str | None:
+    def opt_text(self, key: str) -> str | None:
         if self.data.get(key) is None:
             return None
-        return self.str(key)
+        return self.text(key)
 
     def code(self, key: str = "code", default: str | None = None) -> str:
         if default is not None and key not in self.data:
             return default
-        value = self.str(key)
+        value = self.text(key)
         if len(value) > self.max_code:
             raise OpError(
                 "bad_request",
-                f"'{self.op}': code of {len(value)} characters is over the limit of {self.max_code}.",
+                f"'{self.op}': code of {len(value)} characters is over the limit "
+                f"of {self.max_code}.",
             )
         return value
 
-    def bool(self, key: str) -> bool:
+    def flag(self, key: str) -> bool:
         value = self.data.get(key, False)
         if not isinstance(value, bool):
             raise self._bad(key, "true or false")
@@ -131,24 +132,26 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
     if op == "create":
         return Create(
             req,
-            cell_type=a.opt_str("cell_type") or "python",
-            after=a.opt_str("after"),
-            cell_id=a.opt_str("cell_id"),
+            cell_type=a.opt_text("cell_type") or "python",
+            after=a.opt_text("after"),
+            cell_id=a.opt_text("cell_id"),
             code=a.code(default=""),
-            name=a.opt_str("name"),
+            name=a.opt_text("name"),
         )
     if op == "register":
-        return Register(req, a.str("cell_id"), a.code(), a.bool("run"), a.opt_str("name"))
+        return Register(req, a.text("cell_id"), a.code(), a.flag("run"), a.opt_text("name"))
     if op == "run":
-        return Run(req, a.str("cell_id"))
+        return Run(req, a.text("cell_id"))
     if op == "delete":
-        return Delete(req, a.str("cell_id"))
+        return Delete(req, a.text("cell_id"))
     if op == "move":
         if "after" not in data:
-            raise OpError("bad_request", "'move' needs the argument 'after' (a cell id, '^' or null).")
-        return Move(req, a.str("cell_id"), a.opt_str("after"))
+            raise OpError(
+                "bad_request", "'move' needs the argument 'after' (a cell id, '^' or null)."
+            )
+        return Move(req, a.text("cell_id"), a.opt_text("after"))
     if op == "set_database":
-        return SetDatabase(req, a.str("url"))
+        return SetDatabase(req, a.text("url"))
     if op == "snapshot":
         return Snapshot(req)
     raise OpError(
@@ -203,7 +206,9 @@ def cell_moved(cell_id: str, index: int) -> dict[str, Any]:
     return {"event": "cell_moved", "cell_id": cell_id, "index": index}
 
 
-def cascade_started(cascade_id: str, op: str, cell_id: str | None, plan: list[str]) -> dict[str, Any]:
+def cascade_started(
+    cascade_id: str, op: str, cell_id: str | None, plan: list[str]
+) -> dict[str, Any]:
     """Every cell in ``plan`` is ``queued`` from this event on."""
     return {
         "event": "cascade_started",
@@ -214,7 +219,13 @@ def cascade_started(cascade_id: str, op: str, cell_id: str | None, plan: list[st
 
 
 def cell_status(cell: Cell, cascade_id: str, index: int, total: int) -> dict[str, Any]:
-    return {"event": "cell_status", **status_entry(cell), "cascade_id": cascade_id, "index": index, "total": total}
+    return {
+        "event": "cell_status",
+        **status_entry(cell),
+        "cascade_id": cascade_id,
+        "index": index,
+        "total": total,
+    }
 
 
 def cascade_finished(

@@ -159,8 +159,12 @@ class CascadeRunner:
             failed_runs = len([c for c in result.failed if c in result.ran])
             publish(
                 protocol.cascade_finished(
-                    cascade_id, len(result.ran), len(result.ran) - failed_runs,
-                    len(result.failed), skipped, duration,
+                    cascade_id,
+                    len(result.ran),
+                    len(result.ran) - failed_runs,
+                    len(result.failed),
+                    skipped,
+                    duration,
                 ),
                 parent,
             )

@@ -10,8 +10,8 @@ matplotlib inline backend flushes figures on them) and IPython tracebacks.
 """
 
 from __future__ import annotations
-
 import __future__
+
 import ast
 import asyncio
 import builtins
@@ -39,6 +39,7 @@ class Compiled:
     """A cell's code, compiled once and reused while the code is unchanged."""
 
     source: str
+    transformed: str
     body: CodeType | None
     last_expr: CodeType | None
     error: SyntaxError | None = None
@@ -103,14 +104,22 @@ class Executor:
                 source, filename, "exec", ast.PyCF_ONLY_AST | TOP_LEVEL_AWAIT, dont_inherit=True
             )
             last: CodeType | None = None
-            if tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_with_semicolon(source):
+            if (
+                tree.body
+                and isinstance(tree.body[-1], ast.Expr)
+                and not _ends_with_semicolon(source)
+            ):
                 expr = ast.Expression(tree.body.pop().value)
                 last = compile(expr, filename, "eval", flags=flags, dont_inherit=True)
-            body = compile(tree, filename, "exec", flags=flags, dont_inherit=True) if tree.body else None
-            compiled = Compiled(code, body, last)
+            body = (
+                compile(tree, filename, "exec", flags=flags, dont_inherit=True)
+                if tree.body
+                else None
+            )
+            compiled = Compiled(code, source, body, last)
         except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
             err = exc if isinstance(exc, SyntaxError) else SyntaxError(str(exc))
-            compiled = Compiled(code, None, None, error=err)
+            compiled = Compiled(code, source, None, None, error=err)
         self._cache[cell_id] = compiled
         return compiled
 
@@ -120,15 +129,18 @@ class Executor:
         The caller has set the shell's parent header, so outputs and the error
         message (shown with IPython's traceback formatting) go to this cell.
         """
+        __tracebackhide__ = "__ipython_bottom__"  # tracebacks start at the cell's code
         shell = self.shell
         shell.execution_count = execution_count
         if shell.displayhook.prompt_count != execution_count:
             # IPython 9 numbers a running cell one below the shell's counter.
             shell.execution_count = execution_count + 1
         compiled = self.compile(cell_id, code)
+        # Tracebacks say "Cell In[n]": name this run's number for the cached code.
+        shell.compile.cache(compiled.transformed, execution_count, raw_code=code)
         info = ExecutionInfo(code, True, False, True, cell_id)
         result = ExecutionResult(info)
-        shell.history_manager.store_inputs(execution_count, compiled.source, code)
+        shell.history_manager.store_inputs(execution_count, compiled.transformed, code)
         shell.events.trigger("pre_execute")
         shell.events.trigger("pre_run_cell", info)
         error: BaseException | None = None

@@ -55,7 +55,15 @@ class RecordingSession(Session):
 
     router: OutputRouter | None = None
 
-    def send(self, stream: Any, msg_or_type: Any, content: Any = None, parent: Any = None, *args: Any, **kwargs: Any) -> Any:
+    def send(
+        self,
+        stream: Any,
+        msg_or_type: Any,
+        content: Any = None,
+        parent: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
         msg = super().send(stream, msg_or_type, content, parent, *args, **kwargs)
         router = self.router
         if router is not None and msg is not None and msg["msg_type"] in OUTPUT_MSG_TYPES:

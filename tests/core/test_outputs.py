@@ -65,38 +65,58 @@ CASES: list[tuple[str, list[Msg], list[dict[str, Any]]]] = [
     ("empty", [], []),
     ("one_stream", [stream("a\n")], [so("a\n")]),
     ("streams_merge", [stream("a\n"), stream("b\n"), stream("c")], [so("a\nb\nc")]),
-    ("different_streams_do_not_merge", [stream("a"), stream("b", "stderr"), stream("c")],
-     [so("a"), se("b"), so("c")]),
+    (
+        "different_streams_do_not_merge",
+        [stream("a"), stream("b", "stderr"), stream("c")],
+        [so("a"), se("b"), so("c")],
+    ),
     ("stderr_merges_with_stderr", [stream("a", "stderr"), stream("b", "stderr")], [se("ab")]),
-    ("display_breaks_merge", [stream("a"), display(TEXT), stream("b")],
-     [so("a"), dd(TEXT), so("b")]),
+    (
+        "display_breaks_merge",
+        [stream("a"), display(TEXT), stream("b")],
+        [so("a"), dd(TEXT), so("b")],
+    ),
     ("display_kept_with_display_id", [display(TEXT, "d1")], [dd(TEXT, "d1")]),
-    ("update_by_display_id",
-     [display(TEXT, "d1"), stream("s"), display(TEXT, "d2"), update(TEXT2, "d1")],
-     [dd(TEXT2, "d1", {"m": 1}), so("s"), dd(TEXT, "d2")]),
-    ("update_every_output_with_that_id",
-     [display(TEXT, "d1"), display(TEXT, "d1"), update(TEXT2, "d1")],
-     [dd(TEXT2, "d1", {"m": 1}), dd(TEXT2, "d1", {"m": 1})]),
-    ("update_unknown_id_is_ignored", [display(TEXT, "d1"), update(TEXT2, "zz")],
-     [dd(TEXT, "d1")]),
+    (
+        "update_by_display_id",
+        [display(TEXT, "d1"), stream("s"), display(TEXT, "d2"), update(TEXT2, "d1")],
+        [dd(TEXT2, "d1", {"m": 1}), so("s"), dd(TEXT, "d2")],
+    ),
+    (
+        "update_every_output_with_that_id",
+        [display(TEXT, "d1"), display(TEXT, "d1"), update(TEXT2, "d1")],
+        [dd(TEXT2, "d1", {"m": 1}), dd(TEXT2, "d1", {"m": 1})],
+    ),
+    ("update_unknown_id_is_ignored", [display(TEXT, "d1"), update(TEXT2, "zz")], [dd(TEXT, "d1")]),
     ("clear_now", [stream("a"), display(TEXT), clear(), stream("b")], [so("b")]),
     ("clear_now_at_end", [stream("a"), clear()], []),
     ("clear_wait_keeps_until_next_output", [stream("a"), clear(wait=True)], [so("a")]),
     ("clear_wait_then_output", [stream("a"), clear(wait=True), stream("b")], [so("b")]),
     ("clear_wait_once", [stream("a"), clear(wait=True), stream("b"), stream("c")], [so("bc")]),
-    ("clear_wait_then_clear_now", [stream("a"), clear(wait=True), clear(), stream("b")],
-     [so("b")]),
+    ("clear_wait_then_clear_now", [stream("a"), clear(wait=True), clear(), stream("b")], [so("b")]),
     ("clear_wait_then_display", [stream("a"), clear(wait=True), display(TEXT)], [dd(TEXT)]),
-    ("non_output_messages_ignored",
-     [("status", {"execution_state": "busy"}), ("execute_input", {"code": "1"}), stream("a")],
-     [so("a")]),
-    ("execute_result",
-     [("execute_result", {"execution_count": 3, "data": TEXT, "metadata": {}})],
-     [{"output_type": "execute_result", "execution_count": 3, "data": TEXT, "metadata": {}}]),
-    ("error",
-     [("error", {"ename": "ValueError", "evalue": "bad", "traceback": ["l1", "l2"]})],
-     [{"output_type": "error", "ename": "ValueError", "evalue": "bad",
-       "traceback": ["l1", "l2"]}]),
+    (
+        "non_output_messages_ignored",
+        [("status", {"execution_state": "busy"}), ("execute_input", {"code": "1"}), stream("a")],
+        [so("a")],
+    ),
+    (
+        "execute_result",
+        [("execute_result", {"execution_count": 3, "data": TEXT, "metadata": {}})],
+        [{"output_type": "execute_result", "execution_count": 3, "data": TEXT, "metadata": {}}],
+    ),
+    (
+        "error",
+        [("error", {"ename": "ValueError", "evalue": "bad", "traceback": ["l1", "l2"]})],
+        [
+            {
+                "output_type": "error",
+                "ename": "ValueError",
+                "evalue": "bad",
+                "traceback": ["l1", "l2"],
+            }
+        ],
+    ),
 ]
 
 
@@ -112,12 +132,22 @@ def test_output_log(messages: list[Msg], expected: list[dict[str, Any]]) -> None
         ("display_data", {"data": TEXT, "metadata": {"a": 1}}, dd(TEXT, metadata={"a": 1})),
         ("display_data", {}, dd({})),
         ("display_data", {"data": TEXT, "transient": {"display_id": ""}}, dd(TEXT)),
-        ("execute_result", {"data": TEXT},
-         {"output_type": "execute_result", "execution_count": None, "data": TEXT,
-          "metadata": {}}),
+        (
+            "execute_result",
+            {"data": TEXT},
+            {
+                "output_type": "execute_result",
+                "execution_count": None,
+                "data": TEXT,
+                "metadata": {},
+            },
+        ),
         ("error", {}, {"output_type": "error", "ename": "", "evalue": "", "traceback": []}),
-        ("error", {"ename": "E", "evalue": "v", "traceback": ("a",)},
-         {"output_type": "error", "ename": "E", "evalue": "v", "traceback": ["a"]}),
+        (
+            "error",
+            {"ename": "E", "evalue": "v", "traceback": ("a",)},
+            {"output_type": "error", "ename": "E", "evalue": "v", "traceback": ["a"]},
+        ),
         ("status", {"execution_state": "idle"}, None),
         ("clear_output", {"wait": False}, None),
         ("update_display_data", {"data": TEXT}, None),
@@ -158,17 +188,33 @@ NOTE_RE = re.compile(
         (
             [("error", {"ename": "E", "evalue": "abc", "traceback": ["1234", "5678"]})] * 2,
             11,
-            [{"output_type": "error", "ename": "E", "evalue": "abc",
-              "traceback": ["1234", "5678"]}],
+            [
+                {
+                    "output_type": "error",
+                    "ename": "E",
+                    "evalue": "abc",
+                    "traceback": ["1234", "5678"],
+                }
+            ],
             1,
             11,
         ),
     ],
-    ids=["exactly-at-budget", "streams-over", "display-by-data", "json-counts-64", "no-holes",
-         "first-too-big", "error-size"],
+    ids=[
+        "exactly-at-budget",
+        "streams-over",
+        "display-by-data",
+        "json-counts-64",
+        "no-holes",
+        "first-too-big",
+        "error-size",
+    ],
 )
 def test_budget_truncation_note(
-    messages: list[Msg], budget: int, kept: list[dict[str, Any]], dropped: int,
+    messages: list[Msg],
+    budget: int,
+    kept: list[dict[str, Any]],
+    dropped: int,
     dropped_bytes: int,
 ) -> None:
     outputs = feed(messages, budget)
@@ -220,12 +266,6 @@ def test_to_list_is_a_copy() -> None:
     assert log.to_list() == [so("a")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OutputLog._update_display matches display_id None against every output that "
-    "has no display_id, so an update without transient.display_id rewrites streams and "
-    "results (adding data/metadata keys to them)",
-)
 def test_update_without_display_id_touches_nothing() -> None:
     outputs = feed([stream("a"), display(TEXT), ("update_display_data", {"data": TEXT2})])
     assert outputs == [so("a"), dd(TEXT)]

@@ -49,16 +49,23 @@ BAD: list[tuple[str, object, str]] = [
     ("register_cell_id_null", {"op": "register", "cell_id": None, "code": ""}, "bad_request"),
     ("register_missing_code", {"op": "register", "cell_id": "a"}, "bad_request"),
     ("register_code_bytes", {"op": "register", "cell_id": "a", "code": b"x"}, "bad_request"),
-    ("register_run_str", {"op": "register", "cell_id": "a", "code": "", "run": "yes"},
-     "bad_request"),
-    ("register_run_int", {"op": "register", "cell_id": "a", "code": "", "run": 1},
-     "bad_request"),
-    ("register_run_null", {"op": "register", "cell_id": "a", "code": "", "run": None},
-     "bad_request"),
-    ("register_name_int", {"op": "register", "cell_id": "a", "code": "", "name": 1},
-     "bad_request"),
-    ("register_code_too_long", {"op": "register", "cell_id": "a", "code": "x" * (MAX + 1)},
-     "bad_request"),
+    (
+        "register_run_str",
+        {"op": "register", "cell_id": "a", "code": "", "run": "yes"},
+        "bad_request",
+    ),
+    ("register_run_int", {"op": "register", "cell_id": "a", "code": "", "run": 1}, "bad_request"),
+    (
+        "register_run_null",
+        {"op": "register", "cell_id": "a", "code": "", "run": None},
+        "bad_request",
+    ),
+    ("register_name_int", {"op": "register", "cell_id": "a", "code": "", "name": 1}, "bad_request"),
+    (
+        "register_code_too_long",
+        {"op": "register", "cell_id": "a", "code": "x" * (MAX + 1)},
+        "bad_request",
+    ),
     ("run_missing_cell_id", {"op": "run"}, "bad_request"),
     ("run_cell_id_int", {"op": "run", "cell_id": 1}, "bad_request"),
     ("delete_missing_cell_id", {"op": "delete"}, "bad_request"),
@@ -100,31 +107,55 @@ def test_bad_request_messages_name_the_problem() -> None:
 # (id, data, expected request)
 GOOD: list[tuple[str, dict[str, Any], object]] = [
     ("create_defaults", {"op": "create"}, Create(None, "python", None, None, "", None)),
-    ("create_full",
-     {"op": "create", "req": "r1", "cell_type": "sql", "after": "^", "cell_id": "c1",
-      "code": "SELECT 1", "name": "df"},
-     Create("r1", "sql", "^", "c1", "SELECT 1", "df")),
-    ("create_nulls",
-     {"op": "create", "req": 3, "cell_type": None, "after": None, "cell_id": None, "name": None},
-     Create(3, "python", None, None, "", None)),
-    ("create_code_at_limit", {"op": "create", "code": "x" * MAX},
-     Create(None, "python", None, None, "x" * MAX, None)),
-    ("create_unknown_cell_type_passes_through", {"op": "create", "cell_type": "r"},
-     Create(None, "r", None, None, "", None)),
-    ("register", {"op": "register", "req": "r", "cell_id": "a", "code": "x = 1"},
-     Register("r", "a", "x = 1", False, None)),
-    ("register_run",
-     {"op": "register", "req": 1.5, "cell_id": "a", "code": "", "run": True, "name": "t"},
-     Register(1.5, "a", "", True, "t")),
-    ("register_run_false", {"op": "register", "cell_id": "a", "code": "", "run": False},
-     Register(None, "a", "", False, None)),
+    (
+        "create_full",
+        {
+            "op": "create",
+            "req": "r1",
+            "cell_type": "sql",
+            "after": "^",
+            "cell_id": "c1",
+            "code": "SELECT 1",
+            "name": "df",
+        },
+        Create("r1", "sql", "^", "c1", "SELECT 1", "df"),
+    ),
+    (
+        "create_nulls",
+        {"op": "create", "req": 3, "cell_type": None, "after": None, "cell_id": None, "name": None},
+        Create(3, "python", None, None, "", None),
+    ),
+    (
+        "create_code_at_limit",
+        {"op": "create", "code": "x" * MAX},
+        Create(None, "python", None, None, "x" * MAX, None),
+    ),
+    (
+        "create_unknown_cell_type_passes_through",
+        {"op": "create", "cell_type": "r"},
+        Create(None, "r", None, None, "", None),
+    ),
+    (
+        "register",
+        {"op": "register", "req": "r", "cell_id": "a", "code": "x = 1"},
+        Register("r", "a", "x = 1", False, None),
+    ),
+    (
+        "register_run",
+        {"op": "register", "req": 1.5, "cell_id": "a", "code": "", "run": True, "name": "t"},
+        Register(1.5, "a", "", True, "t"),
+    ),
+    (
+        "register_run_false",
+        {"op": "register", "cell_id": "a", "code": "", "run": False},
+        Register(None, "a", "", False, None),
+    ),
     ("run", {"op": "run", "req": "q", "cell_id": "a"}, Run("q", "a")),
     ("delete", {"op": "delete", "cell_id": "a"}, Delete(None, "a")),
     ("move_to_end", {"op": "move", "cell_id": "a", "after": None}, Move(None, "a", None)),
     ("move_to_top", {"op": "move", "cell_id": "a", "after": "^"}, Move(None, "a", "^")),
     ("move_after", {"op": "move", "cell_id": "a", "after": "b"}, Move(None, "a", "b")),
-    ("set_database", {"op": "set_database", "url": "sqlite://"},
-     SetDatabase(None, "sqlite://")),
+    ("set_database", {"op": "set_database", "url": "sqlite://"}, SetDatabase(None, "sqlite://")),
     ("snapshot", {"op": "snapshot", "req": "s"}, Snapshot("s")),
     ("extra_args_ignored", {"op": "run", "cell_id": "a", "extra": [1]}, Run(None, "a")),
 ]
@@ -218,8 +249,9 @@ def test_cell_status(cell: Cell, error: dict[str, Any] | None) -> None:
 
 
 def test_cascade_finished() -> None:
-    ev = protocol.cascade_finished("k1", ran=3, succeeded=2, failed=1, skipped=4,
-                                   duration_ms=12.34567)
+    ev = protocol.cascade_finished(
+        "k1", ran=3, succeeded=2, failed=1, skipped=4, duration_ms=12.34567
+    )
     assert ev == {
         "event": "cascade_finished",
         "cascade_id": "k1",
@@ -258,17 +290,21 @@ def test_error_reply_from_parse_failure() -> None:
 def test_cell_events() -> None:
     cell = make_cell()
     statuses = [protocol.status_entry(cell)]
-    assert statuses == [
-        {"cell_id": "c1", "status": "idle", "execution_count": None, "error": None}
-    ]
+    assert statuses == [{"cell_id": "c1", "status": "idle", "execution_count": None, "error": None}]
     created = protocol.cell_created(cell, 3, statuses)
     assert created["event"] == "cell_created" and created["index"] == 3
     assert created["cell"] == cell.to_dict() and created["statuses"] == statuses
     updated = protocol.cell_updated(cell, [])
     assert (updated["event"], updated["cell"]["id"], updated["statuses"]) == (
-        "cell_updated", "c1", [])
+        "cell_updated",
+        "c1",
+        [],
+    )
     assert protocol.cell_deleted("c1", []) == {
-        "event": "cell_deleted", "cell_id": "c1", "statuses": []}
+        "event": "cell_deleted",
+        "cell_id": "c1",
+        "statuses": [],
+    }
     assert protocol.cell_moved("c1", 0) == {"event": "cell_moved", "cell_id": "c1", "index": 0}
     json.dumps([created, updated])
 

@@ -112,12 +112,16 @@ class ReactiveKernelTests(jkt.KernelTests):
         lines = [h[1] for h in tail["content"]["history"]]
         self.assertEqual([h[2] for h in tail["content"]["history"]], codes)
         reply = self.history_helper(
-            [], output=False, raw=True, hist_access_type="range",
-            session=0, start=lines[0], stop=lines[1] + 1,
+            [],
+            output=False,
+            raw=True,
+            hist_access_type="range",
+            session=0,
+            start=lines[0],
+            stop=lines[1] + 1,
         )
-        self.assertEqual(
-            [tuple(h[1:]) for h in reply["content"]["history"]], list(zip(lines, codes))
-        )
+        got = [tuple(h[1:]) for h in reply["content"]["history"]]
+        self.assertEqual(got, list(zip(lines, codes, strict=True)))
 
 
 def _cell_id(code: str) -> str:
@@ -150,7 +154,10 @@ class ReactiveKernelCellTests(ReactiveKernelTests):
     ]
 
     code_display_data = [
-        {"code": "import IPython.display as _d; _d.display(_d.HTML('<b>t</b>'))", "mime": "text/html"},
+        {
+            "code": "import IPython.display as _d; _d.display(_d.HTML('<b>t</b>'))",
+            "mime": "text/html",
+        },
         {
             "code": "import IPython.display as _d; _d.display(_d.Math('\\\\frac{1}{2}'))",
             "mime": "text/latex",

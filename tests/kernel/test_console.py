@@ -142,6 +142,36 @@ def test_cascade_error_is_shown_in_console(console: Console) -> None:
     assert out.count("b is 2") == 1, out
 
 
+def test_cascade_traceback_shows_only_user_code(console: Console) -> None:
+    out = console.run("a = None")
+    assert "TypeError" in out, out
+    assert "executor.py" not in out and "Executor.run" not in out, out
+    assert "reactive_kernel" not in out, out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a cell's traceback carries a line `[... skipping hidden 1 frame]` that a scratch "
+    "input's (stock IPython) does not: reactive_kernel/runtime/executor.py Executor.run hides "
+    "its own frame with __tracebackhide__, which IPython's VerboseTB still counts and reports; "
+    "passing shell.showtraceback an exc_tuple whose traceback starts at the cell's frame "
+    "(skip tb entries whose frame is Executor.run/_await) would match IPython's run_code",
+)
+def test_cascade_traceback_looks_like_a_scratch_traceback(console: Console) -> None:
+    cell = console.run("a = None")  # b fails in the cascade
+    scratch = console.run("None * 2")  # the same error in a scratch input
+    assert "TypeError" in cell and "TypeError" in scratch, (cell, scratch)
+    assert "skipping hidden" not in scratch, scratch
+    assert "skipping hidden" not in cell, cell
+
+
+def test_cascade_traceback_names_the_cells_execution_count(console: Console) -> None:
+    for value in ("None", "'x'; a = None"):  # the second run reuses b's compiled code
+        out = console.run(f"a = {value}")
+        count = console.kernel.cells()["b"]["execution_count"]
+        assert re.findall(r"Cell In\[(\d+)\]", out) == [str(count)], (count, out)
+
+
 def test_console_exits_cleanly_keeping_kernel(console: Console) -> None:
     child = console.child
     child.sendline("quit(keep_kernel=True)")

@@ -130,7 +130,10 @@ def test_interrupt_mid_cascade_leaves_rest_stale(fresh_kernel: KernelHarness) ->
     assert time.monotonic() - started < 10
     final = {e["cell_id"]: e for e in r.of("cell_status")}
     assert final["a"]["status"] == "success"
-    assert final["slow"]["status"] == "error" and final["slow"]["error"]["ename"] == "KeyboardInterrupt"
+    assert (
+        final["slow"]["status"] == "error"
+        and final["slow"]["error"]["ename"] == "KeyboardInterrupt"
+    )
     assert final["after"]["status"] == "stale" and final["later"]["status"] == "stale"
     assert r.of("reply")[0]["ok"] is True
     # The kernel keeps serving, and the stale cells run on request.

@@ -7,7 +7,7 @@ from harness import KernelHarness
 
 def test_comm_is_open_from_start(kernel: KernelHarness) -> None:
     msg_id = kernel.client.comm_info(target_name="reactive")
-    reply = kernel.client.get_shell_msg(timeout=30)
+    reply = kernel.shell_reply(msg_id)
     kernel.collect(msg_id)
     assert reply["content"]["comms"] == {"reactive": {"target_name": "reactive"}}
 
@@ -18,7 +18,12 @@ def test_create_events_and_snapshot(fresh_kernel: KernelHarness) -> None:
     [created] = r.of("cell_created")
     assert created["index"] == 0
     cell = created["cell"]
-    assert (cell["id"], cell["type"], cell["status"], cell["writes"]) == ("a", "python", "idle", ["a"])
+    assert (cell["id"], cell["type"], cell["status"], cell["writes"]) == (
+        "a",
+        "python",
+        "idle",
+        ["a"],
+    )
     assert r.events[-1]["event"] == "reply"  # events first, then the reply
     k.create("top", "t = 0", after="^")
     k.create("mid", "m = a", after="top")
@@ -53,7 +58,12 @@ def test_run_publishes_a_cascade(kernel: KernelHarness, uid: str) -> None:
     ]
     assert all(s["cascade_id"] == started["cascade_id"] for s in statuses)
     finished = r.of("cascade_finished")[0]
-    assert (finished["ran"], finished["succeeded"], finished["failed"], finished["skipped"]) == (2, 2, 0, 0)
+    assert (finished["ran"], finished["succeeded"], finished["failed"], finished["skipped"]) == (
+        2,
+        2,
+        0,
+        0,
+    )
     # Outputs carry cellId and a per-cell msg_id; execute_input for each cell.
     [result] = [m for m in r.iopub if m["msg_type"] == "execute_result"]
     assert result["content"]["data"]["text/plain"] == "20"
@@ -113,13 +123,18 @@ def test_delete_scenario_a_b_c(fresh_kernel: KernelHarness) -> None:
     r = k.comm("delete", cell_id="a")
     deleted = r.events[0]
     assert (deleted["event"], deleted["cell_id"]) == ("cell_deleted", "a")
-    assert [(s["cell_id"], s["status"]) for s in deleted["statuses"]] == [("b", "stale"), ("c", "stale")]
+    assert [(s["cell_id"], s["status"]) for s in deleted["statuses"]] == [
+        ("b", "stale"),
+        ("c", "stale"),
+    ]
     assert r.of("cascade_started")[0]["trigger"] == {"op": "delete", "cell_id": "a"}
     final = {s["cell_id"]: s for s in r.of("cell_status") if s["status"] != "running"}
     assert final["b"]["error"]["ename"] == "NameError"
     assert final["c"]["error"]["ename"] == "UpstreamError"
     assert "b" in final["c"]["error"]["evalue"]
-    assert k.value("a") == "NameError" and k.value("b") == "NameError" and k.value("c") == "NameError"
+    assert (
+        k.value("a") == "NameError" and k.value("b") == "NameError" and k.value("c") == "NameError"
+    )
     cells = k.cells()
     assert set(cells) == {"b", "c"}
     assert cells["c"]["outputs"][0]["ename"] == "UpstreamError"
@@ -155,7 +170,10 @@ def test_multiple_definition_blocks_the_second_definer(kernel: KernelHarness, ui
     kernel.create(f"rd{uid}", f"seen{uid} = {name}")
     r = kernel.comm("delete", cell_id=one)
     # The heir is unblocked and runs, because a reader of the name re-runs.
-    assert [s["cell_id"] for s in r.of("cell_status") if s["status"] == "success"] == [two, f"rd{uid}"]
+    assert [s["cell_id"] for s in r.of("cell_status") if s["status"] == "success"] == [
+        two,
+        f"rd{uid}",
+    ]
     assert kernel.value(name) == "2" and kernel.value(f"seen{uid}") == "2"
 
 
@@ -192,7 +210,10 @@ def test_outputs_are_bounded_with_a_note(kernel: KernelHarness, uid: str) -> Non
 
 def test_stdout_and_display_are_kept_per_cell(kernel: KernelHarness, uid: str) -> None:
     cell = f"out{uid}"
-    code = "print('hello')\nfrom IPython.display import display, HTML\ndisplay(HTML('<b>x</b>'))\n3 * 7"
+    code = (
+        "print('hello')\nfrom IPython.display import display, HTML\n"
+        "display(HTML('<b>x</b>'))\n3 * 7"
+    )
     kernel.create(cell, code)
     kernel.comm("run", cell_id=cell)
     outputs = kernel.cells()[cell]["outputs"]
@@ -231,7 +252,10 @@ def test_reactive_magics(kernel: KernelHarness, uid: str) -> None:
     assert md.startswith("```mermaid\nflowchart TD") and f"|g{uid}|" in md
     r = kernel.execute(f"%reactive run h{uid}")
     assert "queued" in r.text()
-    assert [s["status"] for s in r.of("cell_status") if s["cell_id"] == f"h{uid}"] == ["running", "success"]
+    assert [s["status"] for s in r.of("cell_status") if s["cell_id"] == f"h{uid}"] == [
+        "running",
+        "success",
+    ]
     r = kernel.execute("%reactive run nosuchcell")
     assert "no cell" in r.text()
     r = kernel.execute(f"%reactive delete g{uid}")
