@@ -16,7 +16,6 @@ import ast
 import asyncio
 import builtins
 import inspect
-import signal
 import sys
 from dataclasses import dataclass
 from types import CodeType
@@ -129,7 +128,6 @@ class Executor:
         The caller has set the shell's parent header, so outputs and the error
         message (shown with IPython's traceback formatting) go to this cell.
         """
-        __tracebackhide__ = "__ipython_bottom__"  # tracebacks start at the cell's code
         shell = self.shell
         shell.execution_count = execution_count
         if shell.displayhook.prompt_count != execution_count:
@@ -175,7 +173,7 @@ class Executor:
         except BaseException as exc:  # a cell's failure is the cell's, never the kernel's
             self.interrupt_armed = False
             error = exc
-            shell.showtraceback(running_compiled_code=True)
+            shell.showtraceback(_from_cell_code(exc), running_compiled_code=True)
         finally:
             self.interrupt_armed = False
             sys.excepthook = old_hook
@@ -234,6 +232,13 @@ class Executor:
         )
 
 
-def install_sigint(handler: Any) -> Any:
-    """Install ``handler`` for SIGINT; returns the previous one."""
-    return signal.signal(signal.SIGINT, handler)
+def _from_cell_code(exc: BaseException) -> tuple[type[BaseException], BaseException, Any]:
+    """The exception with the executor's own frames cut from its traceback,
+    so a cell's traceback reads like IPython's for any input."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code in _OWN_CODE:
+        tb = tb.tb_next
+    return type(exc), exc, tb
+
+
+_OWN_CODE = {Executor.run.__code__, Executor._await.__code__}
