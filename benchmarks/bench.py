@@ -10,14 +10,17 @@ Measures, in one run:
    (``metadata.cellId``, same cell each time). Batches of all series are
    interleaved (rotating order) so machine noise hits every series alike.
 2. registering a chain of N cells ``x_i = x_{i-1} + 1`` in the pure core
-   (``Notebook().create``), N = 1,000 and 10,000, best of 3.
+   (``Notebook().create``), N = 1,000 (best of 5) and 10,000 (best of 3),
+   with the GC on (the figure that counts) and off (to show GC's share).
 3. editing the first cell of the 10,000-cell chain (``register`` + ``plan``)
    with every cell ``success`` beforehand, so staleness propagates.
 4. a 1,000-cell cascade in a real reactive kernel through the comm protocol,
    with the per-cell kernel overhead: (``duration_ms`` - the cells' own exec
    time, measured in a plain ipykernel) / 1000.
 
-Every wait has a timeout; kernels are shut down in ``finally``.
+Both kernels get a temporary IPYTHONDIR, so their history sqlite is not
+shared with other processes on the machine. Every wait has a timeout; kernels
+are shut down in ``finally``. Profilers: profile_cascade.py, profile_core.py.
 """
 
 from __future__ import annotations

@@ -22,37 +22,11 @@ from .core.notebook import Notebook, OpError, linked
 from .core.outputs import DEFAULT_BUDGET
 from .runtime.cascade import CascadeRunner, Trigger, cell_header
 from .runtime.executor import Executor, transform
+from .runtime.publish import IOPubPublisher
 from .runtime.recording import OutputRouter, RecordingSession
 from .service import ReactiveService
 
 COMM_TYPES = ("comm_open", "comm_msg", "comm_close")
-
-
-class IOPubPublisher:
-    """Publishes comm events and per-cell IOPub messages with explicit parents."""
-
-    def __init__(self, kernel: ReactiveKernel) -> None:
-        self.kernel = kernel
-
-    def event(self, data: dict[str, Any], parent: dict[str, Any]) -> None:
-        kernel = self.kernel
-        kernel.session.send(
-            kernel.iopub_socket,
-            "comm_msg",
-            {"comm_id": protocol.COMM_ID, "data": data},
-            parent=parent,
-            ident=kernel._topic("comm_msg"),
-        )
-
-    def iopub(self, msg_type: str, content: dict[str, Any], header: dict[str, Any]) -> None:
-        kernel = self.kernel
-        kernel.session.send(
-            kernel.iopub_socket,
-            msg_type,
-            content,
-            parent={"header": header},
-            ident=kernel._topic(msg_type),
-        )
 
 
 class ReactiveKernel(IPythonKernel):
@@ -83,7 +57,9 @@ class ReactiveKernel(IPythonKernel):
             )
         self.notebook = Notebook(analyzer=self._analyze)
         self.executor = Executor(self.shell)
-        self.publisher = IOPubPublisher(self)
+        self.publisher = IOPubPublisher(
+            self.session, self.iopub_socket, self.iopub_thread, self._topic
+        )
         self.runner = CascadeRunner(
             self.notebook, self.shell, self.executor, self.output_router, self.publisher
         )
@@ -115,7 +91,7 @@ class ReactiveKernel(IPythonKernel):
     def _analyze(self, cell_type: str, code: str, name: str | None) -> Analysis:
         analysis = analyze_python(code)
         if analysis.syntax_error is not None:
-            source = transform(self.shell, code)
+            source, _ = transform(self.shell, code)
             if source != code:
                 analysis = analyze_python(source)
         return analysis

@@ -49,8 +49,10 @@ def default_analyzer(cell_type: str, code: str, name: str | None) -> Analysis:
     return analyze_python(code)
 
 
-def linked(names: Iterable[str]) -> frozenset[str]:
+def linked(names: frozenset[str]) -> frozenset[str]:
     """Names that link cells: private ``_names`` never do."""
+    if not any(n[0] == "_" for n in names):
+        return names  # the common case: no copy
     return frozenset(n for n in names if not n.startswith("_"))
 
 
@@ -100,7 +102,7 @@ class Notebook:
         return None
 
     def is_blocked(self, cell_id: str) -> bool:
-        return bool(self.graph.cycle(cell_id) or self.graph.conflicts(cell_id))
+        return self.graph.cycle(cell_id) is not None or self.graph.has_conflict(cell_id)
 
     def removable_names(self, cell: Cell) -> set[str]:
         """Names this cell bound (or will bind) that no other cell owns."""
@@ -215,7 +217,10 @@ class Notebook:
     def upstream_failure(self, cell_id: str) -> CellError | None:
         """An ``UpstreamError`` if a parent failed, is blocked or did not run."""
         cells = self.cells
-        for parent in sorted(self.graph.nx_graph.pred[cell_id], key=cells.position):
+        parents = self.graph.pred[cell_id]
+        if not parents:
+            return None
+        for parent in sorted(parents, key=cells.position):
             status = cells[parent].status
             if status in (Status.ERROR, Status.BLOCKED, Status.STALE, Status.IDLE):
                 what = {"error": "failed", "blocked": "is blocked"}.get(status.value, "has not run")
@@ -241,7 +246,7 @@ class Notebook:
         (a cell only succeeds after its ancestors did), so the walk stops
         there: editing among cells that never ran costs O(1), not O(chain).
         """
-        cells, succ = self.cells, self.graph.nx_graph.succ
+        cells, succ = self.cells, self.graph.succ
         seen: set[str] = set()
         stack = [c for r in roots for c in succ[r]]
         while stack:

@@ -56,7 +56,7 @@ def plan_cascade(
         region.update(roots)
     else:
         region.difference_update(roots)
-    pred = graph.nx_graph.pred
+    pred = graph.pred
     stack = list(region)
     while stack:
         for parent in pred[stack.pop()]:
@@ -77,7 +77,7 @@ def topological_order(
     ``nodes`` must not contain a cycle (blocked cells are taken out first);
     any node left on one is appended in notebook order so nothing is lost.
     """
-    succ, pred = graph.nx_graph.succ, graph.nx_graph.pred
+    succ, pred = graph.succ, graph.pred
     node_set = nodes if isinstance(nodes, (set, frozenset)) else set(nodes)
     indegree = {n: sum(1 for p in pred[n] if p in node_set) for n in node_set}
     heap = [(position[n], n) for n, d in indegree.items() if d == 0]

@@ -39,8 +39,8 @@ def mermaid(notebook: Notebook, max_code: int = 40) -> str:
         label = _label(f"{cell.id}: {first}" if first else cell.id)
         lines.append(f'    {ids[cell.id]}["{label}"]:::{_CLASS[cell.status]}')
     graph = notebook.graph.nx_graph
-    for u, v, data in sorted(graph.edges(data=True), key=lambda e: (ids[e[0]], ids[e[1]])):
-        names = _label(", ".join(sorted(data["names"])))
+    for u, v in sorted(graph.edges(), key=lambda e: (ids[e[0]], ids[e[1]])):
+        names = _label(", ".join(sorted(notebook.graph.edge_names(u, v))))
         lines.append(f"    {ids[u]} -->|{names}| {ids[v]}")
     for style in _STYLES.split(";"):
         if style:

@@ -26,6 +26,7 @@ from ..core.cells import Cell, CellError, Status
 from ..core.notebook import Notebook
 from ..core.plan import CascadePlan
 from .executor import Executor
+from .publish import light_parent
 from .recording import OutputRouter
 
 
@@ -37,6 +38,15 @@ class Publisher(Protocol):
 
     def iopub(self, msg_type: str, content: dict[str, Any], header: dict[str, Any]) -> None:
         """Publish an IOPub message whose parent header is ``header``."""
+
+    def start_batch(self) -> None:
+        """Collect messages until :meth:`flush` (order is kept)."""
+
+    def flush(self) -> None:
+        """Send what was collected."""
+
+    def end_batch(self) -> None:
+        """Flush and stop collecting."""
 
 
 @dataclass(slots=True)
@@ -104,8 +114,8 @@ class CascadeRunner:
         """Run ``plan``; every cell ends ``success``, ``error`` or ``stale``."""
         cascade_id = uuid.uuid4().hex[:12]
         result = CascadeResult(cascade_id)
-        parent = trigger.parent
-        request_header = parent.get("header", {})
+        parent = light_parent(trigger.parent)
+        request_header = parent["header"]
         cells = self.notebook.cells
         order = list(plan.order)
         total = len(order)
@@ -116,6 +126,10 @@ class CascadeRunner:
         publish(protocol.cascade_started(cascade_id, trigger.op, trigger.cell_id, order), parent)
         self.interrupted = self.executor.interrupted = False
         previous = signal.signal(signal.SIGINT, self._on_sigint)
+        self.publisher.start_batch()
+        history = self.shell.history_manager
+        cache_size = history.db_cache_size
+        history.db_cache_size = 1 << 30  # one history write per cascade, not per cell
         skipped = len(plan.blocked)
         try:
             for index, cid in enumerate(order):
@@ -154,7 +168,9 @@ class CascadeRunner:
             raise
         finally:
             signal.signal(signal.SIGINT, previous)
-            self.shell.set_parent(parent)  # type: ignore[attr-defined]
+            self.shell.set_parent(trigger.parent)  # type: ignore[attr-defined]
+            history.db_cache_size = cache_size
+            history.save_flag.set()
             duration = (time.perf_counter() - started) * 1000
             failed_runs = len([c for c in result.failed if c in result.ran])
             publish(
@@ -168,6 +184,7 @@ class CascadeRunner:
                 ),
                 parent,
             )
+            self.publisher.end_batch()
         return result
 
     async def _run_cell(self, cell: Cell, header: dict[str, Any]) -> None:
@@ -177,8 +194,10 @@ class CascadeRunner:
         count = shell.execution_count
         self.publisher.iopub("execute_input", {"code": cell.code, "execution_count": count}, header)
         self.router.begin(cell.id, header["msg_id"], cell.outputs)
+        self.publisher.flush()  # status and input go out before the cell's outputs
         error = await self.executor.run(cell.id, cell.code, count)
-        shell.execution_count = count + 1
+        if shell.execution_count != count + 1:
+            shell.execution_count = count + 1
         for stream in (sys.stdout, sys.stderr):
             if getattr(stream, "_flush_pending", True):
                 stream.flush()

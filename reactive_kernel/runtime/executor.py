@@ -44,21 +44,33 @@ class Compiled:
     error: SyntaxError | None = None
 
 
-def transform(shell: InteractiveShell, code: str) -> str:
-    """IPython syntax (magics, ``!cmd``, ``?``) turned into Python.
+def parse(source: str, filename: str = "<cell>") -> ast.Module:
+    """Parse a cell, allowing top-level ``await``."""
+    tree: ast.Module = compile(
+        source, filename, "exec", ast.PyCF_ONLY_AST | TOP_LEVEL_AWAIT, dont_inherit=True
+    )
+    return tree
+
+
+def transform(shell: InteractiveShell, code: str) -> tuple[str, ast.Module | None]:
+    """IPython syntax (magics, ``!cmd``, ``?``) turned into Python, and its tree.
 
     Plain Python is returned as is: it is by far the common case, and the
-    transformer costs more than the parse that proves it is not needed.
+    transformer costs more than the parse that proves it is not needed. The
+    tree is ``None`` when the result still does not parse.
     """
     try:
-        compile(code, "<cell>", "exec", ast.PyCF_ONLY_AST | TOP_LEVEL_AWAIT, dont_inherit=True)
-        return code
+        return code, parse(code)
     except (SyntaxError, ValueError):
         pass
     try:
-        return str(shell.transform_cell(code))
+        source = str(shell.transform_cell(code))
     except Exception:
-        return code
+        return code, None
+    try:
+        return source, parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return source, None
 
 
 def _ends_with_semicolon(source: str) -> bool:
@@ -85,6 +97,7 @@ class Executor:
         self._builtins_copy = dict(builtins.__dict__)
         self.interrupt_armed = False
         self.interrupted = False
+        self.count_offset = _count_offset(shell)
         self._task: asyncio.Future[Any] | None = None
 
     def forget(self, cell_id: str) -> None:
@@ -95,13 +108,12 @@ class Executor:
         if cached is not None and cached.source == code:
             return cached
         shell = self.shell
-        source = transform(shell, code)
+        source, tree = transform(shell, code)
         filename = shell.compile.cache(source, shell.execution_count, raw_code=code)
         flags = (shell.compile.flags & FUTURE_FLAGS) | TOP_LEVEL_AWAIT
         try:
-            tree = compile(
-                source, filename, "exec", ast.PyCF_ONLY_AST | TOP_LEVEL_AWAIT, dont_inherit=True
-            )
+            if tree is None:
+                tree = parse(source, filename)  # raises the SyntaxError to show
             last: CodeType | None = None
             if (
                 tree.body
@@ -129,10 +141,8 @@ class Executor:
         message (shown with IPython's traceback formatting) go to this cell.
         """
         shell = self.shell
-        shell.execution_count = execution_count
-        if shell.displayhook.prompt_count != execution_count:
-            # IPython 9 numbers a running cell one below the shell's counter.
-            shell.execution_count = execution_count + 1
+        # IPython 9 numbers a running cell one below the shell's counter.
+        shell.execution_count = execution_count + self.count_offset
         compiled = self.compile(cell_id, code)
         # Tracebacks say "Cell In[n]": name this run's number for the cached code.
         shell.compile.cache(compiled.transformed, execution_count, raw_code=code)
@@ -230,6 +240,17 @@ class Executor:
         return BuiltinsDamaged(
             f"This cell removed builtins ({', '.join(bad[:5])}); they were put back."
         )
+
+
+def _count_offset(shell: InteractiveShell) -> int:
+    """How far the shell's counter runs ahead of the running cell's number:
+    1 on IPython 9 (which counts before running), 0 before."""
+    saved = shell.execution_count
+    try:
+        shell.execution_count = 10
+        return 10 - int(shell.displayhook.prompt_count)
+    finally:
+        shell.execution_count = saved
 
 
 def _from_cell_code(exc: BaseException) -> tuple[type[BaseException], BaseException, Any]:

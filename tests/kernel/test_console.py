@@ -149,14 +149,6 @@ def test_cascade_traceback_shows_only_user_code(console: Console) -> None:
     assert "reactive_kernel" not in out, out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a cell's traceback carries a line `[... skipping hidden 1 frame]` that a scratch "
-    "input's (stock IPython) does not: reactive_kernel/runtime/executor.py Executor.run hides "
-    "its own frame with __tracebackhide__, which IPython's VerboseTB still counts and reports; "
-    "passing shell.showtraceback an exc_tuple whose traceback starts at the cell's frame "
-    "(skip tb entries whose frame is Executor.run/_await) would match IPython's run_code",
-)
 def test_cascade_traceback_looks_like_a_scratch_traceback(console: Console) -> None:
     cell = console.run("a = None")  # b fails in the cascade
     scratch = console.run("None * 2")  # the same error in a scratch input
