@@ -8,6 +8,7 @@ kernel process, so every client attached to it sees the same notebook.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import comm
@@ -77,7 +78,7 @@ class ReactiveKernel(IPythonKernel):
             target_name=protocol.TARGET_NAME, comm_id=protocol.COMM_ID, primary=False
         )
         self.comm_manager.register_comm(self._reactive_comm)
-        self.pending_ops: list[tuple[str, str]] = []
+        self.pending_ops: list[tuple[str, str, str]] = []
         self._comm_fallback = {t: self.shell_handlers[t] for t in COMM_TYPES}
         self.shell_handlers["comm_msg"] = self._comm_msg
         self.shell_handlers["comm_open"] = self._comm_open
@@ -123,7 +124,14 @@ class ReactiveKernel(IPythonKernel):
     async def _drain_pending(self, parent: dict[str, Any]) -> None:
         """Carry out ``%reactive run|delete`` requested by the input that just ran."""
         while self.pending_ops:
-            op, cell_id = self.pending_ops.pop(0)
+            op, cell_id, code = self.pending_ops.pop(0)
+            if op == "upsert":
+                try:
+                    cell_id = self._upsert(parent, cell_id, code)
+                except OpError as exc:
+                    print(f"%%reactive: {exc.message}", file=sys.stderr)
+                    continue
+                op = "run"
             if cell_id not in self.notebook:
                 continue
             trigger = Trigger(op, cell_id, parent, inline=True)
@@ -131,6 +139,12 @@ class ReactiveKernel(IPythonKernel):
                 await self.reactive.cascade([cell_id], trigger)
             else:
                 await self.reactive.cascade(self.reactive.delete(parent, cell_id), trigger)
+
+    def _upsert(self, parent: dict[str, Any], cell_id: str, code: str) -> str:
+        if cell_id in self.notebook:
+            self.reactive.register(parent, cell_id, code)
+            return cell_id
+        return self.reactive.create(parent, code=code, cell_id=cell_id or None)
 
     def _comm_open(self, stream: Any, ident: Any, msg: dict[str, Any]) -> None:
         if not self._is_ours(msg):  # the reactive comm is open from the start

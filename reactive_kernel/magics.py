@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display
 
 from .core.render import mermaid
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from .kernel import ReactiveKernel
 
 USAGE = """Usage:
+  %%reactive [ID]         (first line of an input) make the rest a reactive cell and run it
+  %reactive add ID CODE   the same for one line of code (for one-line consoles)
   %reactive cells         list the cells with their status, reads and writes
   %reactive graph         show the dependency graph
   %reactive run ID        run a cell and its dependents
@@ -33,9 +35,17 @@ class ReactiveMagics(Magics):
         super().__init__(shell)
         self.kernel = kernel
 
-    @line_magic
-    def reactive(self, line: str) -> None:
-        """Inspect or drive the reactive notebook; ``%reactive`` alone shows usage."""
+    @line_cell_magic
+    def reactive(self, line: str, cell: str | None = None) -> None:
+        """Inspect or drive the reactive notebook; ``%reactive`` alone shows usage.
+
+        As a cell magic (``%%reactive [ID]``) the body becomes a reactive cell,
+        created or updated, and runs once the input finishes: this is how a
+        console, which has no cells, defines them.
+        """
+        if cell is not None:
+            self._upsert(line.strip(), cell)
+            return
         words = line.split()
         command, args = (words[0], words[1:]) if words else ("", [])
         if command == "cells" and not args:
@@ -46,12 +56,22 @@ class ReactiveMagics(Magics):
             if args[0] not in self.kernel.notebook:
                 print(f"%reactive {command}: there is no cell with id {args[0]!r}.")
                 return
-            self.kernel.pending_ops.append((command, args[0]))
+            self.kernel.pending_ops.append((command, args[0], ""))
             print(f"%reactive {command} {args[0]}: queued; it runs when this input finishes.")
+        elif command == "add" and len(args) >= 2:
+            self._upsert(args[0], line.split(None, 2)[2])
         elif command == "db" and len(args) == 1:
             print("%reactive db: SQL support is not in this kernel version yet.")
         else:
             print(USAGE, end="")
+
+    def _upsert(self, cell_id: str, code: str) -> None:
+        from .core.cells import is_valid_cell_id
+
+        if cell_id and not is_valid_cell_id(cell_id):
+            print(f"%%reactive: invalid cell id {cell_id!r} (1-64 of letters, digits, '_', '-').")
+            return
+        self.kernel.pending_ops.append(("upsert", cell_id, code))
 
     def _cells(self) -> None:
         rows = []

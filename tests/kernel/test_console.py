@@ -173,3 +173,45 @@ def test_console_exits_cleanly_keeping_kernel(console: Console) -> None:
     assert child.exitstatus == 0, (child.exitstatus, child.signalstatus)
     assert console.manager.is_alive()
     assert console.kernel.cells()["b"]["code"] == CELL_B
+
+
+def test_console_started_with_kernel_reactive_defines_cells_and_cascades(tmp_path: Path) -> None:
+    """`jupyter console --kernel reactive` on its own: `%%reactive ID` defines a
+    cell from the console, and a later scratch input re-runs it inline."""
+    env = dict(
+        os.environ,
+        TERM="dumb",
+        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+        IPYTHONDIR=str(tmp_path / "ipython"),
+    )
+    child = pexpect.spawn(
+        str(JUPYTER),
+        ["console", "--kernel", "reactive", "--ZMQTerminalInteractiveShell.simple_prompt=True"],
+        env=env,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+        dimensions=(50, 200),
+    )
+    try:
+        child.expect(PROMPT)
+        assert "Python 3 (reactive)" in ANSI.sub("", child.before)
+        child.sendline("a = 4")
+        child.expect(PROMPT)
+        # simple_prompt reads one line per input, so the one-line form
+        child.sendline("%reactive add doubled print('doubled is', a * 2)")
+        child.expect(PROMPT)
+        assert "doubled is 8" in ANSI.sub("", child.before)
+        child.sendline("a = 21")
+        child.expect(PROMPT)
+        out = ANSI.sub("", child.before)
+        assert out.count("doubled is 42") == 1, out
+        child.sendline("%reactive cells")
+        child.expect(PROMPT)
+        assert re.search(r"doubled\s+python\s+success\s+a", ANSI.sub("", child.before))
+    finally:
+        try:
+            child.sendline("quit()")
+            child.expect(pexpect.EOF)
+        except (pexpect.TIMEOUT, OSError):
+            pass
+        child.close(force=True)

@@ -263,3 +263,18 @@ def test_reactive_magics(kernel: KernelHarness, uid: str) -> None:
     assert kernel.cells()[f"h{uid}"]["error"]["ename"] == "NameError"
     r = kernel.execute("%reactive bogus")
     assert "Usage" in r.text()
+
+
+def test_cell_magic_defines_and_updates_cells(kernel: KernelHarness, uid: str) -> None:
+    r = kernel.execute(f"src{uid} = 3")
+    r = kernel.execute(f"%%reactive mc{uid}\nout{uid} = src{uid} * 2\nprint('out', out{uid})")
+    assert r.text() == "out 6\n"
+    assert kernel.cells()[f"mc{uid}"]["reads"] == [f"src{uid}"]
+    r = kernel.execute(f"%%reactive mc{uid}\nout{uid} = src{uid} * 3\nprint('out', out{uid})")
+    assert r.text() == "out 9\n"
+    r = kernel.execute(f"src{uid} = 5")
+    assert r.text() == "out 15\n"
+    r = kernel.execute(f"%reactive add one{uid} print('one', src{uid} + 1)")
+    assert r.text() == "one 6\n"
+    r = kernel.execute("%%reactive bad id!\nx = 1")
+    assert "invalid cell id" in r.text()
