@@ -6,6 +6,10 @@ Subcommands:
   through ``python -m reactive_kernel.kernelapp``).
 - ``install-kernelspec [--user|--sys-prefix|--prefix P]``: install the ``reactive``
   kernelspec (same as ``python -m reactive_kernel.kernelspec install``).
+- ``run NOTEBOOK.py [--db URL] [--to OUT.ipynb] [--timeout S]``: run a notebook
+  headless through a real kernel (:mod:`reactive_kernel.headless`).
+- ``convert SRC DST``: convert between ``.ipynb`` and ``.py`` (percent format)
+  (:mod:`reactive_kernel.convert`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ commands:
   kernel -f CONNECTION_FILE      run the reactive kernel process
   install-kernelspec [--user|--sys-prefix|--prefix P]
                                  install the `reactive` kernelspec
+  run NOTEBOOK.py [--db URL] [--to OUT.ipynb] [--timeout S]
+                                 run a notebook headless; exit 0 if every cell succeeded
+  convert SRC DST                convert between .ipynb and .py (percent format)
 """
 
 
@@ -36,6 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         from .kernelspec import main as kernelspec_main
 
         return kernelspec_main(["install", *rest])
+    if command == "run":
+        from .headless import main as run_main
+
+        return run_main(rest)
+    if command == "convert":
+        from .convert import main as convert_main
+
+        return convert_main(rest)
     print(f"unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
     return 2
 

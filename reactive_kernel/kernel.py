@@ -8,12 +8,14 @@ kernel process, so every client attached to it sees the same notebook.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import comm
 from ipykernel.ipkernel import IPythonKernel
-from traitlets import Int
+from traitlets import Bool, Int, Unicode, default
 
 from . import __version__
 from .core import protocol
@@ -21,13 +23,21 @@ from .core.analysis import Analysis, analyze_python
 from .core.cells import Status, is_valid_cell_id
 from .core.notebook import Notebook, OpError, linked
 from .core.outputs import DEFAULT_BUDGET
+from .core.sql_analysis import TABLE_PREFIX, analyze_sql, split_sql_magic
 from .runtime.cascade import CascadeRunner, Trigger, cell_header
 from .runtime.executor import Executor, transform
+from .runtime.notebook_file import NotebookFile
 from .runtime.publish import IOPubPublisher
 from .runtime.recording import OutputRouter, RecordingSession
+from .runtime.sql import SqlEngine, SqlError
+from .runtime.sql_cell import SqlCellRunner
 from .service import ReactiveService
 
 COMM_TYPES = ("comm_open", "comm_msg", "comm_close")
+NOTEBOOK_ENV = "REACTIVE_NOTEBOOK"
+"""Environment variable naming the notebook file a kernel binds to, so a gateway
+or kernel manager can bind kernels without knowing their command line."""
+RUN_ON_OPEN_ENV = "REACTIVE_RUN_ON_OPEN"
 
 
 class ReactiveKernel(IPythonKernel):
@@ -46,6 +56,25 @@ class ReactiveKernel(IPythonKernel):
         DEFAULT_BUDGET,
         help="Bytes of output kept per cell for snapshots; past it, a note says what was cut.",
     ).tag(config=True)
+    notebook_path = Unicode(
+        "",
+        help=(
+            "A percent-format .py notebook to bind to: its cells are loaded at start and "
+            f"the file is rewritten atomically after every change. Default: ${NOTEBOOK_ENV}."
+        ),
+    ).tag(config=True)
+    run_on_open = Bool(
+        False,
+        help=f"Run every cell of the bound notebook at start. Default: ${RUN_ON_OPEN_ENV}=1.",
+    ).tag(config=True)
+
+    @default("notebook_path")
+    def _default_notebook_path(self) -> str:
+        return os.environ.get(NOTEBOOK_ENV, "")
+
+    @default("run_on_open")
+    def _default_run_on_open(self) -> bool:
+        return os.environ.get(RUN_ON_OPEN_ENV, "") not in ("", "0", "false", "no")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -56,13 +85,20 @@ class ReactiveKernel(IPythonKernel):
             self.log.warning(
                 "reactive: not started by ReactiveKernelApp; cell outputs are not kept"
             )
+        self.sql_engine = SqlEngine()
         self.notebook = Notebook(analyzer=self._analyze)
         self.executor = Executor(self.shell)
         self.publisher = IOPubPublisher(
             self.session, self.iopub_socket, self.iopub_thread, self._topic
         )
         self.runner = CascadeRunner(
-            self.notebook, self.shell, self.executor, self.output_router, self.publisher
+            self.notebook,
+            self.shell,
+            self.executor,
+            self.output_router,
+            self.publisher,
+            forget=self._forget,
+            sql=SqlCellRunner(self.shell, self.sql_engine, self.executor),
         )
         self.reactive = ReactiveService(
             self.notebook,
@@ -70,7 +106,8 @@ class ReactiveKernel(IPythonKernel):
             self.executor,
             self.output_router,
             self.publisher,
-            namespace=lambda: self.shell.user_ns,
+            forget=self._forget,
+            engine=self.sql_engine,
             max_code=self.max_code_size,
         )
         self.notebook.output_budget = self.output_limit
@@ -86,10 +123,41 @@ class ReactiveKernel(IPythonKernel):
         from .magics import ReactiveMagics
 
         self.shell.register_magics(ReactiveMagics(self.shell, kernel=self))
+        if self.notebook_path:
+            self.reactive.bind_file(NotebookFile(self.notebook_path))
+            if self.reactive.file_error:
+                self.log.error("reactive: %s", self.reactive.file_error)
+
+    def start(self) -> None:
+        super().start()
+        if self.run_on_open and len(self.notebook.cells):
+            self.io_loop.add_callback(self._run_on_open)
+
+    async def _run_on_open(self) -> None:
+        parent = {"header": self.session.msg_header("reactive_open")}
+        await self.reactive.run_all(parent)
 
     # -- analysis -----------------------------------------------------------
 
+    def _forget(self, names: Iterable[str]) -> None:
+        """Remove names a cell bound: variables, and its tables in the embedded
+        database (an external database's tables are the user's)."""
+        ns = self.shell.user_ns
+        tables = []
+        for name in names:
+            if name.startswith(TABLE_PREFIX):
+                tables.append(name)
+            else:
+                ns.pop(name, None)
+        if tables and self.sql_engine.is_embedded:
+            try:
+                self.sql_engine.drop_tables(tables)
+            except SqlError as exc:
+                self.log.warning("reactive: could not drop %s: %s", ", ".join(tables), exc)
+
     def _analyze(self, cell_type: str, code: str, name: str | None) -> Analysis:
+        if cell_type == "sql":
+            return analyze_sql(code, name, self.sql_engine.dialect)
         analysis = analyze_python(code)
         if analysis.syntax_error is not None:
             source, _ = transform(self.shell, code)
@@ -125,6 +193,13 @@ class ReactiveKernel(IPythonKernel):
         """Carry out ``%reactive run|delete`` requested by the input that just ran."""
         while self.pending_ops:
             op, cell_id, code = self.pending_ops.pop(0)
+            if op == "db":
+                try:
+                    await self.reactive.set_database(parent, code)
+                    print(f"%reactive db: now using {self.sql_engine.masked_url}")
+                except OpError as exc:
+                    print(f"%reactive db: {exc.message}", file=sys.stderr)
+                continue
             if op == "upsert":
                 try:
                     cell_id = self._upsert(parent, cell_id, code)
@@ -197,22 +272,31 @@ class ReactiveKernel(IPythonKernel):
                 cell_id=cell_id,
             )
             if not silent:
-                analysis = self._analyze("python", code, None)
+                sql = split_sql_magic(code) if code.lstrip().startswith("%%sql") else None
+                analysis = (
+                    self._analyze("sql", sql[0], sql[1])
+                    if sql
+                    else self._analyze("python", code, None)
+                )
                 await self.reactive.after_scratch(
                     parent, linked(analysis.writes | analysis.deletes)
                 )
                 await self._drain_pending(parent)
             return reply  # type: ignore[no-any-return]
+        cell_type, name = "python", None
         if code.lstrip().startswith("%%sql"):
-            return self._error_reply(
-                "NotImplementedError", "SQL cells are not supported by this kernel version yet."
-            )
+            try:
+                sql = split_sql_magic(code.lstrip())
+            except ValueError as exc:
+                return self._error_reply("UsageError", str(exc))
+            if sql is not None:
+                code, name, cell_type = sql[0], sql[1], "sql"
         meta = cell_meta or {}
         deleted = meta.get("deletedCells") or []
         deleted = [d for d in deleted if isinstance(d, str)] if isinstance(deleted, list) else []
         self._forward_input(allow_stdin)
         try:
-            await self.reactive.execute_cell(parent, target, code, deleted)
+            await self.reactive.execute_cell(parent, target, code, deleted, cell_type, name)
             reply = self._cell_reply(target, parent, user_expressions)
         except OpError as exc:
             return self._error_reply("ReactiveError", exc.message)

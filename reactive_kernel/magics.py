@@ -10,10 +10,12 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_cell_magic, magics_class
 from IPython.display import display
 
 from .core.render import mermaid
+from .runtime.sql import SqlError
+from .runtime.sql_cell import run_sql, show_error, sql_error_lines
 
 if TYPE_CHECKING:
     from .kernel import ReactiveKernel
@@ -25,7 +27,8 @@ USAGE = """Usage:
   %reactive graph         show the dependency graph
   %reactive run ID        run a cell and its dependents
   %reactive delete ID     delete a cell (its dependents re-run)
-  %reactive db URL        switch the SQL database
+  %reactive db [URL]      show or switch the SQL database (SQL cells re-run)
+  %%sql [NAME]            run SQL on the kernel's database, result bound to NAME
 """
 
 
@@ -61,9 +64,26 @@ class ReactiveMagics(Magics):
         elif command == "add" and len(args) >= 2:
             self._upsert(args[0], line.split(None, 2)[2])
         elif command == "db" and len(args) == 1:
-            print("%reactive db: SQL support is not in this kernel version yet.")
+            self.kernel.pending_ops.append(("db", "", args[0]))
+        elif command == "db" and not args:
+            print(f"database: {self.kernel.sql_engine.masked_url}")
         else:
             print(USAGE, end="")
+
+    @cell_magic
+    def sql(self, line: str, cell: str) -> None:
+        """``%%sql [name]``: run SQL on the kernel's database (a scratch query).
+
+        In JupyterLab the same first line makes the cell an SQL cell instead.
+        """
+        name = line.strip() or None
+        if name is not None and not name.isidentifier():
+            print(f"%%sql: the result name must be a Python identifier, not {name!r}.")
+            return
+        try:
+            run_sql(self.shell, self.kernel.sql_engine, cell, name)
+        except SqlError as exc:
+            show_error(self.shell, exc, sql_error_lines(exc))
 
     def _upsert(self, cell_id: str, code: str) -> None:
         from .core.cells import is_valid_cell_id

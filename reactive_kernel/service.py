@@ -7,16 +7,20 @@ bottom is the whole of the request dispatch: one handler per request type.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from .core import protocol
 from .core.cells import Status
+from .core.nbformat_percent import NotebookCell, NotebookDoc
 from .core.notebook import Change, Notebook, OpError
-from .runtime.cascade import CascadeResult, CascadeRunner, Publisher, Trigger, remove_names
+from .runtime.cascade import CascadeResult, CascadeRunner, Forget, Publisher, Trigger
 from .runtime.executor import Executor
+from .runtime.notebook_file import NotebookFile, NotebookFileError
 from .runtime.recording import OutputRouter
+from .runtime.sql import SqlEngine, SqlError
 
 
 class ReactiveService:
@@ -29,7 +33,8 @@ class ReactiveService:
         executor: Executor,
         router: OutputRouter,
         publisher: Publisher,
-        namespace: Callable[[], dict[str, Any]],
+        forget: Forget,
+        engine: SqlEngine,
         max_code: int = protocol.DEFAULT_MAX_CODE,
     ) -> None:
         self.notebook = notebook
@@ -37,10 +42,60 @@ class ReactiveService:
         self.executor = executor
         self.router = router
         self.publisher = publisher
-        self.namespace = namespace
+        self.forget = forget
         self.max_code = max_code
-        self.database: str | None = None
-        self.notebook_path: str | None = None
+        self.engine = engine
+        self.file: NotebookFile | None = None
+        self.file_error: str | None = None
+        self.file_metadata: dict[str, Any] = {}
+        self._cascade_lock = asyncio.Lock()
+
+    # -- the bound notebook file -----------------------------------------------
+
+    @property
+    def notebook_path(self) -> str | None:
+        return str(self.file.path) if self.file is not None else None
+
+    def bind_file(self, file: NotebookFile) -> None:
+        """Load the notebook's cells from ``file``; later changes are saved to it.
+
+        A file that cannot be read or parsed leaves the notebook empty and the
+        file untouched; the reason is kept in :attr:`file_error` (snapshots
+        show it) and every change then reports that it was not saved.
+        """
+        self.file = file
+        try:
+            doc = file.load()
+        except NotebookFileError as exc:
+            self.file_error = str(exc)
+            return
+        self.file_metadata = dict(doc.metadata)
+        url = self.file_metadata.get("database")
+        if isinstance(url, str) and url != self.engine.masked_url:
+            try:
+                self.engine.switch(url)
+            except SqlError as exc:
+                self.file_error = f"the notebook's database could not be opened: {exc}"
+        for cell in doc.cells:
+            self.notebook.create(cell.id, cell.type, cell.code, None, cell.name)
+
+    def persist(self) -> None:
+        """Save the cells to the bound file, atomically; :class:`OpError`
+        ``save_failed`` if that is impossible (the change itself stands)."""
+        if self.file is None:
+            return
+        doc = NotebookDoc(
+            cells=tuple(
+                NotebookCell(id=c.id, type=c.type, code=c.code, name=c.name)
+                for c in self.notebook.cells
+            ),
+            metadata=self.file_metadata,
+        )
+        try:
+            self.file.save(doc)
+        except NotebookFileError as exc:
+            self.file_error = str(exc)
+            raise OpError("save_failed", f"The change was made but not saved: {exc}") from exc
 
     # -- helpers ------------------------------------------------------------
 
@@ -50,12 +105,13 @@ class ReactiveService:
 
     def _apply(self, change: Change) -> None:
         if change.remove_names:
-            remove_names(self.namespace(), change.remove_names)
+            self.forget(change.remove_names)
 
-    def _check_type(self, cell_type: str) -> None:
-        if cell_type == "sql":
+    @staticmethod
+    def _check_name(cell_type: str, name: str | None) -> None:
+        if cell_type == "sql" and name is not None and not name.isidentifier():
             raise OpError(
-                "bad_cell_type", "SQL cells are not supported by this kernel version yet."
+                "bad_request", f"An SQL cell's name must be a Python identifier, not {name!r}."
             )
 
     # -- operations ---------------------------------------------------------
@@ -71,22 +127,31 @@ class ReactiveService:
     ) -> str:
         cell_id = cell_id if cell_id is not None else uuid.uuid4().hex[:16]
         self.notebook.validate_new(cell_id, cell_type, after)
-        self._check_type(cell_type)
+        self._check_name(cell_type, name)
         cell, index, change = self.notebook.create(cell_id, cell_type, code, after, name)
         self._apply(change)
         self.publisher.event(protocol.cell_created(cell, index, self._statuses(change)), parent)
+        self.persist()
         return cell_id
 
     def register(
-        self, parent: dict[str, Any], cell_id: str, code: str, name: str | None = None
+        self,
+        parent: dict[str, Any],
+        cell_id: str,
+        code: str,
+        name: str | None = None,
+        cell_type: str | None = None,
     ) -> None:
         cell = self.notebook.cell(cell_id)
-        if code == cell.code and (name is None or name == cell.name):
+        self._check_name(cell_type or cell.type, name)
+        same_type = cell_type is None or cell_type == cell.type
+        if code == cell.code and (name is None or name == cell.name) and same_type:
             return
-        change = self.notebook.register(cell_id, code, name=name)
+        change = self.notebook.register(cell_id, code, name=name, cell_type=cell_type)
         self.executor.forget(cell_id)
         self._apply(change)
         self.publisher.event(protocol.cell_updated(cell, self._statuses(change)), parent)
+        self.persist()
 
     def delete(self, parent: dict[str, Any], cell_id: str) -> set[str]:
         """Delete a cell; returns its former descendants (to be re-run)."""
@@ -95,44 +160,111 @@ class ReactiveService:
         self.router.forget(cell_id)
         self._apply(change)
         self.publisher.event(protocol.cell_deleted(cell_id, self._statuses(change)), parent)
+        self.persist()
         return below
 
     def move(self, parent: dict[str, Any], cell_id: str, after: str | None) -> int:
         index = self.notebook.move(cell_id, after)
         self.publisher.event(protocol.cell_moved(cell_id, index), parent)
+        self.persist()
         return index
 
     async def cascade(
         self, roots: Iterable[str], trigger: Trigger, include_roots: bool = True
     ) -> CascadeResult | None:
-        roots = [r for r in roots if r in self.notebook]
-        plan = self.notebook.plan(roots, include_roots=include_roots)
-        if not plan.order and not plan.blocked:
+        async with self._cascade_lock:  # one cascade at a time, even from a task
+            roots = [r for r in roots if r in self.notebook]
+            plan = self.notebook.plan(roots, include_roots=include_roots)
+            if not plan.order and not plan.blocked:
+                return None
+            return await self.runner.run(plan, trigger)
+
+    async def run_all(self, parent: dict[str, Any]) -> CascadeResult | None:
+        """Run every cell that has not run (opening a notebook with run-on-open)."""
+        roots = [c.id for c in self.notebook.cells if c.status in (Status.IDLE, Status.STALE)]
+        return await self.cascade(roots, Trigger("run_all", None, parent))
+
+    async def set_database(self, parent: dict[str, Any], url: str) -> CascadeResult | None:
+        """Switch the SQL database; SQL cells and their descendants re-run.
+
+        On failure the previous database stays and :class:`OpError`
+        ``bad_database`` says why (with any password masked).
+        """
+        try:
+            self.engine.switch(url)
+        except SqlError as exc:
+            detail = str(exc).rstrip(" .?!")
+            raise OpError(
+                "bad_database", f"Could not switch the database, the previous one stays: {detail}."
+            ) from None
+        self.publisher.event(
+            {
+                "event": "database_changed",
+                "url": self.engine.masked_url,
+                "dialect": self.engine.dialect,
+            },
+            parent,
+        )
+        sql_cells = [c.id for c in self.notebook.cells if c.type == "sql"]
+        statuses: list[str] = []
+        for cell_id in sql_cells:  # table names fold by dialect: read the SQL again
+            cell = self.notebook.cell(cell_id)
+            statuses += self.notebook.register(
+                cell_id, cell.code, cell.name, reanalyze=True
+            ).changed
+        if self.engine.masked_url == url or "${" in url:  # never write a password to disk
+            self.file_metadata["database"] = url
+        else:
+            self.file_metadata.pop("database", None)
+        if self.file is not None:
+            self.persist()
+        if not sql_cells:
             return None
-        return await self.runner.run(plan, trigger)
+        return await self.cascade(sql_cells, Trigger("set_database", None, parent))
 
     def snapshot(self) -> dict[str, Any]:
         return {
             "cells": [c.to_dict() for c in self.notebook.cells],
-            "database": self.database,
+            "database": self.engine.masked_url,
             "notebook_path": self.notebook_path,
+            "notebook_error": self.file_error,
             "protocol": protocol.PROTOCOL_VERSION,
         }
 
     # -- execute requests ---------------------------------------------------
 
     async def execute_cell(
-        self, parent: dict[str, Any], cell_id: str, code: str, deleted: Iterable[str] = ()
+        self,
+        parent: dict[str, Any],
+        cell_id: str,
+        code: str,
+        deleted: Iterable[str] = (),
+        cell_type: str = "python",
+        name: str | None = None,
     ) -> CascadeResult | None:
         """JupyterLab-style: delete ``deleted``, upsert the cell, run it."""
         below: set[str] = set()
+        unsaved: list[str] = []
+
+        def keep_going(change: Callable[[], Any]) -> Any:
+            try:
+                return change()
+            except OpError as exc:  # not saved: say so in the cell, run it anyway
+                if exc.code != "save_failed":
+                    raise
+                unsaved.append(exc.message)
+                return set()
+
         for gone in deleted:
             if gone in self.notebook and gone != cell_id:
-                below |= self.delete(parent, gone)
+                below |= keep_going(lambda gone=gone: self.delete(parent, gone))
         if cell_id in self.notebook:
-            self.register(parent, cell_id, code)
+            keep_going(lambda: self.register(parent, cell_id, code, name, cell_type))
         else:
-            self.create(parent, code=code, cell_id=cell_id)
+            keep_going(lambda: self.create(parent, cell_type, code, cell_id=cell_id, name=name))
+        if unsaved:
+            header = dict(parent.get("header") or {})
+            self.publisher.iopub("stream", {"name": "stderr", "text": unsaved[-1] + "\n"}, header)
         trigger = Trigger("execute", cell_id, parent, own_cell=cell_id)
         return await self.cascade({cell_id} | below, trigger)
 
@@ -204,7 +336,12 @@ async def _move(svc: ReactiveService, r: protocol.Move, parent: dict[str, Any]) 
 async def _set_database(
     svc: ReactiveService, r: protocol.SetDatabase, parent: dict[str, Any]
 ) -> dict[str, Any]:
-    raise OpError("unsupported", "set_database needs SQL support, which this kernel version lacks.")
+    result = await svc.set_database(parent, r.url)
+    return {
+        "database": svc.engine.masked_url,
+        "dialect": svc.engine.dialect,
+        "cascade_id": result.cascade_id if result else None,
+    }
 
 
 async def _snapshot(
@@ -222,5 +359,3 @@ _ROUTES: dict[type, Callable[[ReactiveService, Any, dict[str, Any]], Awaitable[d
     protocol.SetDatabase: _set_database,
     protocol.Snapshot: _snapshot,
 }
-
-__all__ = ["ReactiveService", "Status"]

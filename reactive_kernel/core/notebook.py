@@ -157,9 +157,18 @@ class Notebook:
         return cell, index, change
 
     def register(
-        self, cell_id: str, code: str, name: str | None = None, cell_type: str | None = None
+        self,
+        cell_id: str,
+        code: str,
+        name: str | None = None,
+        cell_type: str | None = None,
+        *,
+        reanalyze: bool = False,
     ) -> Change:
-        """New code for a cell: it and its descendants become ``stale``."""
+        """New code for a cell: it and its descendants become ``stale``.
+
+        ``reanalyze`` re-reads unchanged code (after a change of SQL dialect).
+        """
         cell = self.cell(cell_id)
         if cell_type is not None and cell_type not in CELL_TYPES:
             raise OpError(
@@ -167,7 +176,8 @@ class Notebook:
             )
         new_type = cell_type or cell.type
         new_name = name if name is not None else cell.name
-        if code == cell.code and new_type == cell.type and new_name == cell.name:
+        unchanged = code == cell.code and new_type == cell.type and new_name == cell.name
+        if unchanged and not reanalyze:
             return Change()
         cell.code, cell.type, cell.name = code, new_type, new_name
         cell.analysis = self.analyzer(new_type, code, new_name)

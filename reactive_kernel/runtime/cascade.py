@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -79,9 +79,14 @@ def cell_header(request_header: dict[str, Any], cell_id: str, same_id: bool) -> 
     return header
 
 
-def remove_names(namespace: dict[str, Any], names: Iterable[str]) -> None:
-    for name in names:
-        namespace.pop(name, None)
+Forget = Callable[[Iterable[str]], None]
+"""Removes names a cell bound: Python names from the namespace, and tables
+(``table:t``) from the embedded database."""
+
+
+class CellRunner(Protocol):
+    async def run(self, cell: Cell, execution_count: int) -> BaseException | None:
+        """Run one cell of a given type; returns its exception, if any."""
 
 
 class CascadeRunner:
@@ -95,12 +100,16 @@ class CascadeRunner:
         executor: Executor,
         router: OutputRouter,
         publisher: Publisher,
+        forget: Forget,
+        sql: CellRunner | None = None,
     ) -> None:
         self.notebook = notebook
         self.shell = shell
         self.executor = executor
         self.router = router
         self.publisher = publisher
+        self.forget = forget
+        self.sql = sql
         self.interrupted = False
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
@@ -189,13 +198,16 @@ class CascadeRunner:
 
     async def _run_cell(self, cell: Cell, header: dict[str, Any]) -> None:
         shell = self.shell
-        remove_names(shell.user_ns, self.notebook.removable_names(cell))
+        self.forget(self.notebook.removable_names(cell))
         shell.set_parent(header)  # type: ignore[attr-defined]
         count = shell.execution_count
         self.publisher.iopub("execute_input", {"code": cell.code, "execution_count": count}, header)
         self.router.begin(cell.id, header["msg_id"], cell.outputs)
         self.publisher.flush()  # status and input go out before the cell's outputs
-        error = await self.executor.run(cell.id, cell.code, count)
+        if cell.type == "sql" and self.sql is not None:
+            error = await self.sql.run(cell, count)
+        else:
+            error = await self.executor.run(cell.id, cell.code, count)
         if shell.execution_count != count + 1:
             shell.execution_count = count + 1
         for stream in (sys.stdout, sys.stderr):
@@ -212,7 +224,7 @@ class CascadeRunner:
 
     def _fail_without_running(self, cell: Cell, error: CellError, header: dict[str, Any]) -> None:
         """A cell that cannot run: its names go, and it shows why."""
-        remove_names(self.shell.user_ns, self.notebook.removable_names(cell))
+        self.forget(self.notebook.removable_names(cell))
         cell.status, cell.error = Status.ERROR, error
         self.router.begin(cell.id, header["msg_id"], cell.outputs)
         self.publisher.iopub("error", self.error_content(error), header)

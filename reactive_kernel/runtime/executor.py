@@ -17,6 +17,7 @@ import asyncio
 import builtins
 import inspect
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import CodeType
 from typing import Any
@@ -97,6 +98,8 @@ class Executor:
         self._builtins_copy = dict(builtins.__dict__)
         self.interrupt_armed = False
         self.interrupted = False
+        self.cancel_hook: Callable[[], None] | None = None
+        """Set while code that SIGINT cannot reach runs (a database query)."""
         self.count_offset = _count_offset(shell)
         self._task: asyncio.Future[Any] | None = None
 
@@ -214,7 +217,11 @@ class Executor:
             self.interrupt_armed = True
 
     def interrupt(self) -> bool:
-        """Called from the SIGINT handler: cancel awaited cell code, if any."""
+        """Called from the SIGINT handler: cancel awaited cell code or a running
+        query, if any; True when that was done (so nothing is raised)."""
+        if self.cancel_hook is not None:
+            self.cancel_hook()
+            return True
         task = self._task
         if task is not None and not task.done():
             task.get_loop().call_soon_threadsafe(task.cancel)

@@ -21,12 +21,6 @@ BAD: list[tuple[str, Any, str, str]] = [
     ("req-is-a-dict", {"op": "snapshot", "req": {"a": 1}}, "bad_request", "req"),
     ("create-code-not-string", {"op": "create", "code": 5}, "bad_request", "code"),
     ("create-bad-type", {"op": "create", "cell_type": "ruby", "code": ""}, "bad_cell_type", "ruby"),
-    (
-        "create-sql-not-yet",
-        {"op": "create", "cell_type": "sql", "code": "SELECT 1"},
-        "bad_cell_type",
-        "SQL",
-    ),
     ("create-duplicate", {"op": "create", "cell_id": "keep", "code": ""}, "duplicate_id", "keep"),
     ("create-bad-id-chars", {"op": "create", "cell_id": "a b/c", "code": ""}, "bad_request", "id"),
     ("create-id-too-long", {"op": "create", "cell_id": "x" * 65, "code": ""}, "bad_request", "id"),
@@ -71,7 +65,9 @@ BAD: list[tuple[str, Any, str, str]] = [
         "bad_position",
         "ghost",
     ),
-    ("set-database-unsupported", {"op": "set_database", "url": "sqlite://"}, "unsupported", "SQL"),
+    ("set-database-bad-url", {"op": "set_database", "url": "nonsense://x"}, "bad_database", "database"),
+    ("set-database-unreachable", {"op": "set_database", "url": "postgresql+psycopg://u:hunter2@127.0.0.1:1/x"}, "bad_database", "database"),
+    ("set-database-not-string", {"op": "set_database", "url": 5}, "bad_request", "url"),
 ]
 
 
@@ -100,6 +96,7 @@ def test_bad_request_gets_one_error_reply_and_changes_nothing(
     if isinstance(data, dict) and isinstance(data.get("req"), str):
         assert reply["req"] == data["req"]
     assert [e["event"] for e in r.events] == ["reply"]  # nothing else happened
+    assert "hunter2" not in str(r.iopub)  # a password never leaves the kernel
     assert prepared.snapshot() == before
 
 
