@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= auto
 
-.PHONY: help setup run test test-core bench lint typecheck clean
+.PHONY: help setup run test test-core test-gateway bench bench-gateway gateway lint typecheck clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,8 +28,19 @@ test: setup  ## run the whole test suite (real kernels, in parallel)
 test-core: setup  ## run only the pure-core tests (fast, no kernels)
 	$(PY) -m pytest tests/core -q
 
+test-gateway: setup  ## run the gateway tests (real gateway, kernels and a jupyter server peer)
+	$(PY) -m pytest tests/gateway -n $(JOBS) -q
+
 bench: setup  ## benchmarks: ratios against plain ipykernel measured in the same run
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/bench_notebook_file.py
+	$(PY) benchmarks/bench_sql.py
+
+bench-gateway: setup  ## gateway latency vs direct ZMQ and jupyter server; 50-client fan-out
+	$(PY) benchmarks/bench_gateway.py
+
+gateway: setup  ## run reactive-gateway on 127.0.0.1:8899 serving ./examples (prints the URL with a token)
+	$(PY) -m gateway --root-dir examples
 
 lint: setup  ## ruff
 	$(PY) -m ruff check .

@@ -41,7 +41,7 @@ prices = {"apple": 1.20, "pear": 0.90, "plum": 2.50}
 by_fruit = {}
 for _row in orders:
     by_fruit[_row["fruit"]] = by_fruit.get(_row["fruit"], 0) + _row["qty"]
-by_fruit
+sorted(by_fruit.items())
 
 # %% id="total"
 total = round(sum(prices[fruit] * qty for fruit, qty in by_fruit.items()), 2)
@@ -50,7 +50,7 @@ print(f"total: {total:.2f}")
 # %% id="vat"
 vat_rate = 0.2
 vat = round(total * vat_rate, 2)
-vat
+print(f"VAT at {vat_rate:.0%}: {vat:.2f}")
 
 # %% id="report"
 print(f"{sum(by_fruit.values())} items, total {total:.2f} + VAT {vat:.2f} = {total + vat:.2f}")

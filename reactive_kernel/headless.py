@@ -139,6 +139,9 @@ class Run:
         self.out.flush()
 
     async def database(self) -> None:
+        """Send ``--db`` or the file's ``database`` setting. A refusal is a
+        usage error (exit 2) when it matters: ``--db`` was given, or SQL cells
+        would otherwise run against another database; else a warning."""
         url = self.opts.db or self.doc.metadata.get("database")
         if not isinstance(url, str) or not url:
             return
@@ -150,7 +153,7 @@ class Run:
             return
         error = reply.get("error") or {}
         message = f"the kernel refused the database ({error.get('code')}: {error.get('message')})"
-        if self.opts.db:
+        if self.opts.db or any(c.type == "sql" for c in self.doc.cells):
             raise UsageError(message)
         self.say(f"warning: {message}")
 

@@ -127,6 +127,8 @@ class ReactiveKernel(IPythonKernel):
             self.reactive.bind_file(NotebookFile(self.notebook_path))
             if self.reactive.file_error:
                 self.log.error("reactive: %s", self.reactive.file_error)
+            for note in self.reactive.file.notes if self.reactive.file else ():
+                self.log.warning("reactive: %s: %s", self.notebook_path, note)
 
     def start(self) -> None:
         super().start()

@@ -48,6 +48,8 @@ class ReactiveService:
         self.file: NotebookFile | None = None
         self.file_error: str | None = None
         self.file_metadata: dict[str, Any] = {}
+        self.markdown_cells: set[str] = set()
+        """Cells the file has as markdown: kept as comment cells, saved back as such."""
         self._cascade_lock = asyncio.Lock()
 
     # -- the bound notebook file -----------------------------------------------
@@ -70,6 +72,7 @@ class ReactiveService:
             self.file_error = str(exc)
             return
         self.file_metadata = dict(doc.metadata)
+        self.markdown_cells = {c.id for c in doc.cells if c.markdown}
         url = self.file_metadata.get("database")
         if isinstance(url, str) and url != self.engine.masked_url:
             try:
@@ -86,7 +89,13 @@ class ReactiveService:
             return
         doc = NotebookDoc(
             cells=tuple(
-                NotebookCell(id=c.id, type=c.type, code=c.code, name=c.name)
+                NotebookCell(
+                    id=c.id,
+                    type=c.type,
+                    code=c.code,
+                    name=c.name,
+                    markdown=c.id in self.markdown_cells and c.type == "python",
+                )
                 for c in self.notebook.cells
             ),
             metadata=self.file_metadata,

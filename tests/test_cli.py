@@ -98,6 +98,24 @@ def test_convert_ipynb_from_jupyter(tmp_path: Path) -> None:
     )
 
 
+def test_convert_py_to_py_normalises_a_hand_edited_file(tmp_path: Path) -> None:
+    (tmp_path / "hand.py").write_text(
+        'import os\n# %% id="a"\nx = 1\n# %% id="a" tags=["t"]\ny = 2\n', encoding="utf-8"
+    )
+    proc = cli("convert", tmp_path / "hand.py", tmp_path / "norm.py")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"note: {tmp_path / 'hand.py'}: line 4: cell metadata 'tags' not kept",
+        f"note: {tmp_path / 'hand.py'}: line 4: duplicate cell id 'a' renamed to 'a-2'",
+    ]
+    doc = loads((tmp_path / "norm.py").read_text(encoding="utf-8"))
+    assert [(c.id, c.code) for c in doc.cells] == [
+        ("cell-1", "import os"),
+        ("a", "x = 1"),
+        ("a-2", "y = 2"),
+    ]
+
+
 def test_ipynb_without_ids_and_with_duplicates() -> None:
     nb = {
         "cells": [
@@ -162,9 +180,9 @@ def test_run_demo(tmp_path: Path) -> None:
     assert time.monotonic() - start < TIMEOUT
     for line in (
         "[orders] 4",
-        "[by_fruit] {'apple': 5, 'pear': 5, 'plum': 1}",
+        "[by_fruit] [('apple', 5), ('pear', 5), ('plum', 1)]",
         "[total] total: 13.00",
-        "[vat] 2.6",
+        "[vat] VAT at 20%: 2.60",
         "[report] 11 items, total 13.00 + VAT 2.60 = 15.60",
         "--- 6 cells: 6 succeeded, 0 failed, 0 blocked, 0 not run",
     ):
@@ -176,7 +194,7 @@ def test_run_demo(tmp_path: Path) -> None:
     assert nb.cells[0].cell_type == "markdown"
     code = {c.id: c for c in nb.cells if c.cell_type == "code"}
     assert all(c.execution_count for c in code.values())
-    assert code["vat"].outputs[0]["data"]["text/plain"] == "2.6"
+    assert code["orders"].outputs[0]["data"]["text/plain"] == "4"
     assert code["total"].outputs[0] == {
         "output_type": "stream",
         "name": "stdout",
@@ -224,31 +242,57 @@ def test_run_failing_notebook(tmp_path: Path) -> None:
     }
 
 
-def test_run_sql_cell_is_reported(tmp_path: Path) -> None:
-    """Until the kernel supports SQL cells, they are refused with bad_cell_type;
-    either way the cell ends with a clear line and the exit status says so."""
-    doc = NotebookDoc(
-        (
-            NotebookCell("one", "python", "n = 1"),
-            NotebookCell("q", "sql", "SELECT 1 AS x", name="df"),
-        ),
-        {},
-    )
-    (tmp_path / "nb.py").write_text(dumps(doc), encoding="utf-8")
-    proc = cli("run", tmp_path / "nb.py")
-    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
-    if "bad_cell_type" in proc.stdout:
-        assert proc.returncode == 1
-        assert "[q] not created: bad_cell_type: " in proc.stdout
-        assert "--- 2 cells: 1 succeeded, 1 failed, 0 blocked, 0 not run" in proc.stdout
+SQL_DOC = NotebookDoc(
+    (
+        NotebookCell("one", "python", "n = 3"),
+        NotebookCell("q", "sql", "SELECT :n AS x", name="df"),
+        NotebookCell("show", "python", "print(int(df['x'][0]) * 2)"),
+    ),
+    {},
+)
 
 
-def test_run_db_refused_or_accepted(tmp_path: Path) -> None:
-    proc = cli("run", DEMO, "--db", "sqlite://")
-    if proc.returncode == 2:
+def test_run_sql_cells(tmp_path: Path) -> None:
+    """SQL cells are created with cell_type and name. A kernel without SQL
+    support refuses them (bad_cell_type): the cell is reported as failed."""
+    (tmp_path / "nb.py").write_text(dumps(SQL_DOC), encoding="utf-8")
+    proc = cli("run", tmp_path / "nb.py", "--db", "sqlite://")
+    out = proc.stdout + proc.stderr
+    if "unsupported" in proc.stderr:  # a kernel without SQL support at all
+        assert proc.returncode == 2, out
         assert "error: the kernel refused the database (unsupported: " in proc.stderr
-    else:
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        proc = cli("run", tmp_path / "nb.py")
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "[q] not created: bad_cell_type: " in proc.stdout
+        return
+    assert proc.returncode == 0, out
+    assert "[show] 6" in proc.stdout.splitlines()
+    assert "--- 3 cells: 3 succeeded, 0 failed, 0 blocked, 0 not run" in proc.stdout
+
+
+def test_run_refused_database() -> None:
+    proc = cli("run", DEMO, "--db", "not a url")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "error: the kernel refused the database (" in proc.stderr
+
+
+def test_run_database_from_the_file(tmp_path: Path) -> None:
+    """The file's URL has its password masked; the kernel cannot use it: a
+    warning without SQL cells, an error (exit 2) with them."""
+    url = "postgresql://u:secret@127.0.0.1:1/db"
+    plain = NotebookDoc((NotebookCell("a", "python", "a = 1"),), {"database": url})
+    (tmp_path / "plain.py").write_text(dumps(plain), encoding="utf-8")
+    (tmp_path / "sql.py").write_text(
+        dumps(NotebookDoc(SQL_DOC.cells, {"database": url})), encoding="utf-8"
+    )
+    assert "secret" not in (tmp_path / "sql.py").read_text(encoding="utf-8")
+    proc = cli("run", tmp_path / "plain.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "warning: the notebook's database URL has no password" in proc.stdout
+    assert "warning: the kernel refused the database" in proc.stdout
+    proc = cli("run", tmp_path / "sql.py")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "error: the kernel refused the database" in proc.stderr
 
 
 def test_run_timeout_interrupts_the_cell(tmp_path: Path) -> None:

@@ -105,10 +105,15 @@ class _Reader:
     """Interprets the header and each raw cell, collecting notes on the way."""
 
     def __init__(self) -> None:
-        self.notes: list[str] = []
+        self._notes: list[tuple[int, str]] = []
 
     def note(self, line: int, message: str) -> None:
-        self.notes.append(f"line {line}: {message}")
+        self._notes.append((line, message))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The notes in file order (sorting is stable: same-line notes keep theirs)."""
+        return tuple(f"line {n}: {m}" for n, m in sorted(self._notes, key=lambda x: x[0]))
 
     def header(self, lines: list[str]) -> tuple[dict[str, Any], int]:
         """Settings from a leading YAML header, and where the cells start.
@@ -287,7 +292,7 @@ def parse(text: str) -> Parsed:
         NotebookCell(cell_id, c.type, c.code, c.name, c.markdown)
         for cell_id, (c, _) in zip(ids, read, strict=True)
     ]
-    return Parsed(NotebookDoc(tuple(cells), metadata), tuple(reader.notes))
+    return Parsed(NotebookDoc(tuple(cells), metadata), reader.notes)
 
 
 def loads(text: str) -> NotebookDoc:

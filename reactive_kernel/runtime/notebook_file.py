@@ -13,10 +13,12 @@ and every change reports that it was not saved.
 from __future__ import annotations
 
 import os
-import tempfile
+import stat
+import uuid
 from pathlib import Path
 
-from ..core.nbformat_percent import FormatError, NotebookDoc, PercentWriter, loads
+from ..core.nbformat_percent import FormatError, NotebookDoc, PercentWriter
+from ..core.percent_reader import parse
 
 
 class NotebookFileError(Exception):
@@ -26,8 +28,15 @@ class NotebookFileError(Exception):
 def atomic_write(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that a crash leaves old or new, whole."""
     folder = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:  # keep the notebook's permissions; a new file gets the usual 0o666 & ~umask
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = 0o666
+    tmp = str(folder / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
+        if mode != 0o666:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
@@ -58,6 +67,8 @@ class NotebookFile:
         self.path = Path(path).expanduser().absolute()
         self.writer = PercentWriter()
         self.read_only_reason: str | None = None
+        self.notes: tuple[str, ...] = ()
+        """What loading did not keep as it was (renamed ids, dropped titles...)."""
 
     def load(self) -> NotebookDoc:
         """The notebook in the file; a missing file is an empty notebook.
@@ -73,10 +84,12 @@ class NotebookFile:
             self.read_only_reason = f"cannot read {self.path.name}: {exc}"
             raise NotebookFileError(self.read_only_reason) from exc
         try:
-            return loads(text)
+            parsed = parse(text)
         except FormatError as exc:
             self.read_only_reason = f"cannot parse {self.path.name}: {exc}"
             raise NotebookFileError(self.read_only_reason) from exc
+        self.notes = tuple(parsed.notes)
+        return parsed.doc
 
     def save(self, doc: NotebookDoc) -> None:
         """Write ``doc`` atomically; :class:`NotebookFileError` if it cannot be."""

@@ -10,7 +10,6 @@ import json
 import math
 import subprocess
 import sys
-import time
 from typing import Any
 
 import pytest
@@ -439,12 +438,9 @@ def test_percent_writer_matches_dumps_and_renders_only_changed_cells(
     cells = list(d.cells)
     cells[2500] = py("c2500", "x2500 = 0")
     edited = NotebookDoc(tuple(cells), {"database": "sqlite://"})
-    start = time.perf_counter()
     text = writer.dumps(edited)
-    elapsed = time.perf_counter() - start
-    assert calls == ["c2500"]
+    assert calls == ["c2500"]  # only the edited cell is rendered again
     assert text == dumps(edited)
-    assert elapsed < 0.25  # a few ms in practice; generous for loaded CI machines
 
 
 def test_percent_writer_still_validates_ids() -> None:

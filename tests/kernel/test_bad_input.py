@@ -65,8 +65,18 @@ BAD: list[tuple[str, Any, str, str]] = [
         "bad_position",
         "ghost",
     ),
-    ("set-database-bad-url", {"op": "set_database", "url": "nonsense://x"}, "bad_database", "database"),
-    ("set-database-unreachable", {"op": "set_database", "url": "postgresql+psycopg://u:hunter2@127.0.0.1:1/x"}, "bad_database", "database"),
+    (
+        "set-database-bad-url",
+        {"op": "set_database", "url": "nonsense://x"},
+        "bad_database",
+        "database",
+    ),
+    (
+        "set-database-unreachable",
+        {"op": "set_database", "url": "postgresql+psycopg://u:hunter2@127.0.0.1:1/x"},
+        "bad_database",
+        "database",
+    ),
     ("set-database-not-string", {"op": "set_database", "url": 5}, "bad_request", "url"),
 ]
 

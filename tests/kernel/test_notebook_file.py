@@ -122,6 +122,7 @@ def test_missing_file_is_created_on_first_change(tmp_path: Path) -> None:
 KILLS = 100
 
 
+@pytest.mark.timeout(900)
 def test_sigkill_during_rapid_edits_never_loses_an_acknowledged_change(tmp_path: Path) -> None:
     """SIGKILL the kernel at random moments while edits stream in, 100 times:
     the file always parses and holds every change whose reply arrived."""

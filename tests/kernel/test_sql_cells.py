@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from harness import KernelHarness
 
 PG_ENV = "REACTIVE_TEST_POSTGRES_URL"
@@ -91,7 +90,7 @@ def test_bad_sql_and_bad_binds_are_that_cells_error(fresh_kernel: KernelHarness)
     sql(k, "missing", "SELECT :nowhere AS v")
     k.create("obj", "unbindable = object()")
     sql(k, "unbind", "SELECT :unbindable AS v")
-    k.create("evil", "evil = \"'; DROP TABLE victims; --\"")
+    k.create("evil", 'evil = "\'; DROP TABLE victims; --"')
     sql(k, "victims", "CREATE TABLE victims (v TEXT); INSERT INTO victims VALUES ('safe')")
     sql(k, "inject", "SELECT v, :evil AS e FROM victims", name="injected")
     for cid in ("syntax", "missing", "unbind", "inject"):
@@ -108,7 +107,10 @@ def test_bad_sql_and_bad_binds_are_that_cells_error(fresh_kernel: KernelHarness)
 def test_jupyterlab_sql_magic_cell(fresh_kernel: KernelHarness) -> None:
     k = fresh_kernel
     k.execute("limit_to = 2", cell_id="py")
-    r = k.execute("%%sql few\nSELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3 LIMIT :limit_to", cell_id="q")
+    r = k.execute(
+        "%%sql few\nSELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3 LIMIT :limit_to",
+        cell_id="q",
+    )
     assert r.reply and r.reply["status"] == "ok"
     cell = k.cells()["q"]
     assert (cell["type"], cell["name"], cell["reads"]) == ("sql", "few", ["limit_to"])
@@ -136,7 +138,10 @@ def test_switching_databases(fresh_kernel: KernelHarness, tmp_path: Path) -> Non
     assert r.reply and r.reply["ok"] and r.reply["dialect"] == "sqlite"
     [changed] = r.of("database_changed")
     assert changed["url"] == url
-    assert {s["cell_id"] for s in r.of("cell_status") if s["status"] == "success"} == {"make", "read"}
+    assert {s["cell_id"] for s in r.of("cell_status") if s["status"] == "success"} == {
+        "make",
+        "read",
+    }
     assert (tmp_path / "file.db").exists()
     r = k.comm("set_database", url="sqlite:////nonexistent-dir/x/y.db")
     assert r.reply and r.reply["ok"] is False and r.reply["error"]["code"] == "bad_database"
@@ -145,14 +150,21 @@ def test_switching_databases(fresh_kernel: KernelHarness, tmp_path: Path) -> Non
     assert "now using" in r.text()
 
 
-def test_postgresql_chain_switch_and_password_masking(fresh_kernel: KernelHarness, pg_url: str) -> None:
+def test_postgresql_chain_switch_and_password_masking(
+    fresh_kernel: KernelHarness, pg_url: str
+) -> None:
     k = fresh_kernel
     table = f"events_{uuid.uuid4().hex[:8]}"
     password = pg_url.split("://", 1)[1].split("@", 1)[0].partition(":")[2]
     r = k.comm("set_database", url=pg_url)
     assert r.reply and r.reply["ok"], r.reply
     assert r.reply["dialect"] == "postgresql"
-    sql(k, "make", f"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} AS SELECT g AS x FROM generate_series(1, 10) g")
+    sql(
+        k,
+        "make",
+        f"DROP TABLE IF EXISTS {table}; "
+        f"CREATE TABLE {table} AS SELECT g AS x FROM generate_series(1, 10) g",
+    )
     k.create("thr", "threshold = 7")
     sql(k, "q", f"SELECT count(*) AS c FROM {table} WHERE x > :threshold", name="above")
     k.create("use", "print('above:', int(above['c'][0]))")
