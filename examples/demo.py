@@ -1,7 +1,8 @@
-"""Run a small reactive notebook through a real kernel and watch cascades.
+"""Run the demo notebook through a real kernel and watch cascades.
 
-Starts the ``reactive`` kernel with jupyter_client, creates cells through the
-``reactive`` comm, runs them, then edits and deletes an upstream cell and
+Starts the ``reactive`` kernel with jupyter_client, creates the cells of
+``examples/demo_notebook.py`` (Python and SQL on the embedded database) through
+the ``reactive`` comm, runs them, then edits and deletes upstream cells, and
 prints every cell's status and output as the kernel publishes them.
 
     make run          # or: .venv/bin/python examples/demo.py
@@ -13,27 +14,47 @@ import itertools
 import queue
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import KernelManager
 
-CELLS = [
-    ("prices", "prices = {'apple': 1.20, 'pear': 0.90, 'plum': 2.50}"),
-    ("qty", "qty = {'apple': 3, 'pear': 5, 'plum': 1}"),
-    ("total", "total = sum(prices[k] * qty[k] for k in prices)\nprint(f'total: {total:.2f}')"),
-    ("vat", "vat = round(total * 0.2, 2)\nvat"),
-    ("report", "print(f'{len(prices)} items, total {total:.2f} + VAT {vat:.2f}')"),
-]
+from reactive_kernel.core.nbformat_percent import loads
+
+NOTEBOOK = Path(__file__).with_name("demo_notebook.py")
 TIMEOUT = 30.0
 _req = itertools.count()
+
+
+def show(cell: str, kind: str, content: dict[str, Any]) -> None:
+    """Print one IOPub message of a cell run, prefixed by the cell's id."""
+    if kind == "comm_msg":
+        data = content["data"]
+        event = data["event"]
+        if event == "cascade_started":
+            print(f"  cascade: will run {', '.join(data['plan'])}")
+        elif event == "cell_status" and data["status"] != "running":
+            error = data["error"]
+            why = f"  ({error['ename']}: {error['evalue']})" if error else ""
+            print(f"  [{data['cell_id']:>8}] {data['status']}{why}")
+        elif event == "cascade_finished":
+            print(
+                f"  done: {data['succeeded']} ok, {data['failed']} failed "
+                f"in {data['duration_ms']:.1f} ms"
+            )
+    elif kind == "stream":
+        for line in content["text"].splitlines():
+            print(f"  [{cell:>8}] | {line}")
+    elif kind in ("execute_result", "display_data"):
+        for line in content["data"].get("text/plain", "").splitlines():
+            print(f"  [{cell:>8}] = {line}")
 
 
 def request(kc: Any, op: str, **args: Any) -> dict[str, Any]:
     """Send one comm request; print what the kernel publishes until it is done."""
     req = f"demo-{next(_req)}"
-    msg = kc.session.msg(
-        "comm_msg", {"comm_id": "reactive", "data": {"op": op, "req": req, **args}}
-    )
+    data = {"op": op, "req": req, **args}
+    msg = kc.session.msg("comm_msg", {"comm_id": "reactive", "data": data})
     kc.shell_channel.send(msg)
     msg_id = msg["header"]["msg_id"]
     reply: dict[str, Any] = {}
@@ -47,30 +68,12 @@ def request(kc: Any, op: str, **args: Any) -> dict[str, Any]:
         if not parent.startswith(msg_id):
             continue
         kind, content = m["msg_type"], m["content"]
-        cell = m["parent_header"].get("cellId", "")
-        if kind == "comm_msg":
-            data = content["data"]
-            event = data["event"]
-            if event == "reply":
-                reply = data
-            elif event == "cascade_started":
-                print(f"  cascade: will run {', '.join(data['plan'])}")
-            elif event == "cell_status" and data["status"] != "running":
-                error = data["error"]
-                why = f"  ({error['ename']}: {error['evalue']})" if error else ""
-                print(f"  [{data['cell_id']:>7}] {data['status']}{why}")
-            elif event == "cascade_finished":
-                print(
-                    f"  done: {data['succeeded']} ok, {data['failed']} failed "
-                    f"in {data['duration_ms']:.1f} ms"
-                )
-        elif kind == "stream":
-            for line in content["text"].splitlines():
-                print(f"  [{cell:>7}] | {line}")
-        elif kind == "execute_result":
-            print(f"  [{cell:>7}] = {content['data']['text/plain']}")
+        if kind == "comm_msg" and content["data"]["event"] == "reply":
+            reply = content["data"]
         elif kind == "status" and content["execution_state"] == "idle" and parent == msg_id:
             return reply
+        else:
+            show(m["parent_header"].get("cellId", ""), kind, content)
 
 
 def main() -> None:
@@ -80,22 +83,18 @@ def main() -> None:
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=60)
-        print("Creating the notebook's cells:")
-        for cell_id, code in CELLS:
-            request(kc, "create", cell_id=cell_id, code=code)
-            print(f"  {cell_id}: {code.splitlines()[0]}")
-        print("\nRunning the first cell runs everything that depends on it:")
-        request(kc, "run", cell_id="prices")
-        print("\nEditing qty re-runs total, vat and report (not prices):")
-        request(
-            kc,
-            "register",
-            cell_id="qty",
-            code="qty = {'apple': 10, 'pear': 5, 'plum': 2}",
-            run=True,
-        )
-        print("\nDeleting prices: its dependents lose the name and say why:")
-        request(kc, "delete", cell_id="prices")
+        print(f"Creating the cells of {NOTEBOOK.name}:")
+        doc = loads(NOTEBOOK.read_text(encoding="utf-8"))
+        cells = [c for c in doc.cells if not c.markdown]
+        for c in cells:
+            request(kc, "create", cell_id=c.id, code=c.code, cell_type=c.type, name=c.name)
+            print(f"  {c.id:>8} ({c.type}): {c.code.splitlines()[0]}")
+        print("\nRunning the last cell runs everything it needs, in dependency order:")
+        request(kc, "run", cell_id=cells[-1].id)
+        print("\nChanging min_qty re-runs the query and what reads it, nothing else:")
+        request(kc, "register", cell_id="min_qty", code="min_qty = 1", run=True)
+        print("\nDeleting the cell that creates the table; its dependents say why they fail:")
+        request(kc, "delete", cell_id="orders")
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

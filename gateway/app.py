@@ -41,6 +41,7 @@ from .services import Services
 from .sessions import NotebookSessions
 from .specs import spec_handlers
 from .websocket import CLOSE_GOING_AWAY, websocket_handlers
+from .webui import webui_handlers
 
 aliases = {
     **base_aliases,
@@ -170,6 +171,7 @@ class GatewayApp(JupyterApp):
             *rest_handlers(services),
             *spec_handlers(args),
             *websocket_handlers(services),
+            *webui_handlers(services),
             (r".*", NotFoundHandler, args),
         ]
         return web.Application(

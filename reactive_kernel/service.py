@@ -16,6 +16,7 @@ from .core import protocol
 from .core.cells import Status
 from .core.nbformat_percent import NotebookCell, NotebookDoc
 from .core.notebook import Change, Notebook, OpError
+from .core.summary import cascade_summary
 from .runtime.cascade import CascadeResult, CascadeRunner, Forget, Publisher, Trigger
 from .runtime.executor import Executor
 from .runtime.notebook_file import NotebookFile, NotebookFileError
@@ -51,6 +52,8 @@ class ReactiveService:
         self.markdown_cells: set[str] = set()
         """Cells the file has as markdown: kept as comment cells, saved back as such."""
         self._cascade_lock = asyncio.Lock()
+        self.summary = True
+        """Append a cascade summary to a run cell's output (see core/summary.py)."""
 
     # -- the bound notebook file -----------------------------------------------
 
@@ -275,7 +278,15 @@ class ReactiveService:
             header = dict(parent.get("header") or {})
             self.publisher.iopub("stream", {"name": "stderr", "text": unsaved[-1] + "\n"}, header)
         trigger = Trigger("execute", cell_id, parent, own_cell=cell_id)
-        return await self.cascade({cell_id} | below, trigger)
+        result = await self.cascade({cell_id} | below, trigger)
+        if result is not None and self.summary:
+            cells = self.notebook.cells
+            others = [cells[c] for c in result.order if c != cell_id and c in cells]
+            content = cascade_summary(others)
+            if content is not None:
+                header = {**(parent.get("header") or {}), "cellId": cell_id}
+                self.publisher.iopub("display_data", content, header)
+        return result
 
     async def after_scratch(
         self, parent: dict[str, Any], bound: Iterable[str]
@@ -353,6 +364,14 @@ async def _set_database(
     }
 
 
+async def _configure(
+    svc: ReactiveService, r: protocol.Configure, parent: dict[str, Any]
+) -> dict[str, Any]:
+    if r.summary is not None:
+        svc.summary = r.summary
+    return {"summary": svc.summary}
+
+
 async def _snapshot(
     svc: ReactiveService, r: protocol.Snapshot, parent: dict[str, Any]
 ) -> dict[str, Any]:
@@ -367,4 +386,5 @@ _ROUTES: dict[type, Callable[[ReactiveService, Any, dict[str, Any]], Awaitable[d
     protocol.Move: _move,
     protocol.SetDatabase: _set_database,
     protocol.Snapshot: _snapshot,
+    protocol.Configure: _configure,
 }

@@ -71,7 +71,16 @@ class Snapshot:
     req: Any
 
 
-Request = Create | Register | Run | Delete | Move | SetDatabase | Snapshot
+@dataclass(frozen=True, slots=True)
+class Configure:
+    """Client preferences for the kernel (e.g. a front end that shows cascades
+    itself turns the text summary off)."""
+
+    req: Any
+    summary: bool | None
+
+
+Request = Create | Register | Run | Delete | Move | SetDatabase | Snapshot | Configure
 
 
 class _Args:
@@ -154,9 +163,15 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
         return SetDatabase(req, a.text("url"))
     if op == "snapshot":
         return Snapshot(req)
+    if op == "configure":
+        summary = data.get("summary")
+        if summary is not None and not isinstance(summary, bool):
+            raise OpError("bad_request", "'configure': 'summary' must be true or false.")
+        return Configure(req, summary)
     raise OpError(
         "unknown_op",
-        f"Unknown op {op!r}: use create, register, run, delete, move, set_database or snapshot.",
+        f"Unknown op {op!r}: use create, register, run, delete, move, set_database, "
+        "snapshot or configure.",
     )
 
 

@@ -66,6 +66,8 @@ class Trigger:
 @dataclass(slots=True)
 class CascadeResult:
     cascade_id: str
+    order: list[str] = field(default_factory=list)
+    """Every cell the cascade handled (ran, or failed without running), in order."""
     ran: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     interrupted: bool = False
@@ -153,6 +155,7 @@ class CascadeRunner:
                     break
                 same_id = trigger.inline or cid == trigger.own_cell
                 header = cell_header(request_header, cid, same_id)
+                result.order.append(cid)
                 failure = self.notebook.upstream_failure(cid)
                 if failure is not None:
                     self._fail_without_running(cell, failure, header)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, overload
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import CursorResult
@@ -126,8 +126,10 @@ class SqlTable:
     """A query result: ``columns`` (names) and ``rows`` (tuples).
 
     ``len(table)`` is the number of rows and iterating yields the row tuples, so
-    ``for a, b in table`` works as it would over a DB-API cursor.  ``to_pandas()``
-    converts when pandas is available later.
+    ``for a, b in table`` works as it would over a DB-API cursor. ``table["col"]``
+    is a column's values, as with a DataFrame, so code reading columns works the
+    same with or without pandas. ``to_pandas()`` converts when pandas is
+    available later.
     """
 
     __slots__ = ("columns", "rows")
@@ -142,8 +144,17 @@ class SqlTable:
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return iter(self.rows)
 
-    def __getitem__(self, index: int) -> tuple[Any, ...]:
-        return self.rows[index]
+    @overload
+    def __getitem__(self, key: int) -> tuple[Any, ...]: ...
+    @overload
+    def __getitem__(self, key: str) -> list[Any]: ...
+    def __getitem__(self, key: int | str) -> tuple[Any, ...] | list[Any]:
+        """A row by position, or a column's values by name."""
+        if isinstance(key, str):
+            if key not in self.columns:
+                raise KeyError(key)
+            return self.column(key)
+        return self.rows[key]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SqlTable):

@@ -171,3 +171,33 @@ def test_restart_gives_an_empty_notebook() -> None:
         assert k.snapshot()["cells"] == []
     finally:
         stop_kernel(km, kc)
+
+
+def test_summary_of_the_cascade_ends_the_run_cells_output(kernel: KernelHarness, uid: str) -> None:
+    a, b, c = f"sa{uid}", f"sb{uid}", f"sc{uid}"
+    kernel.execute(f"{a} = 1", cell_id=a)
+    kernel.execute(f"{b} = {a} + 1\n{b}", cell_id=b)
+    kernel.execute(f"{c} = 1 / ({b} - 3)", cell_id=c)
+    r = kernel.execute(f"{a} = 2", cell_id=a)
+    summaries = [
+        m
+        for m in r.iopub
+        if m["msg_type"] == "display_data" and m["content"]["metadata"].get("reactive")
+    ]
+    assert len(summaries) == 1
+    [summary] = summaries
+    assert summary["parent_header"]["msg_id"] == r.msg_id  # shown in the run cell
+    text = summary["content"]["data"]["text/plain"]
+    assert text.startswith("↻ re-ran 2 dependent cells, 1 not ok")
+    assert f"[{b[:8]}]: ok" in text and "ZeroDivisionError" in text
+    assert r.iopub.index(summary) > max(
+        r.iopub.index(m) for m in r.iopub if m["parent_header"].get("cellId") == c
+    )
+    # A front end that shows cascades itself turns it off.
+    reply = kernel.comm("configure", summary=False).reply
+    assert reply and reply["ok"] and reply["summary"] is False
+    r = kernel.execute(f"{a} = 5", cell_id=a)
+    assert not [m for m in r.iopub if m["content"].get("metadata", {}).get("reactive")]
+    kernel.comm("configure", summary=True)
+    r = kernel.execute(f"{c} = 0", cell_id=c)  # nothing else re-ran: no summary
+    assert not [m for m in r.iopub if m["content"].get("metadata", {}).get("reactive")]

@@ -1,0 +1,72 @@
+"""The text summary of a cascade, for front ends that do not show cascades.
+
+Plain JupyterLab, Notebook 7 and VS Code show only the output of the cell that
+was run; the dependents the kernel re-ran stay as they were on screen. So the
+run cell's output ends with a compact account of the cascade: which cells
+re-ran, and which failed, each named by its first line of code and its id.
+A front end that shows cascades itself (the JupyterLab extension) turns this
+off with the comm op ``configure {summary: false}``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from .cells import Cell, Status
+
+SUMMARY_METADATA = {"reactive": {"summary": True}}
+_MAX_LISTED = 12
+
+
+def _label(cell: Cell, width: int = 40) -> str:
+    first = next((line.strip() for line in cell.code.splitlines() if line.strip()), "")
+    if len(first) > width:
+        first = first[: width - 1] + "…"
+    return f"{first or '(empty)'} [{cell.id[:8]}]"
+
+
+def _outcome(cell: Cell) -> str:
+    if cell.status == Status.SUCCESS:
+        return "ok"
+    if cell.error is not None:
+        return cell.error.ename
+    return str(cell.status.value)
+
+
+def cascade_summary(others: Sequence[Cell]) -> dict[str, Any] | None:
+    """``display_data`` content summarising the cells a cascade ran besides the
+    one that was run, or None when there were none."""
+    if not others:
+        return None
+    failed = [c for c in others if c.status != Status.SUCCESS]
+    head = f"↻ re-ran {len(others)} dependent cell{'s' if len(others) != 1 else ''}"
+    if failed:
+        head += f", {len(failed)} not ok"
+    shown = list(others[:_MAX_LISTED])
+    more = len(others) - len(shown)
+    lines = [
+        f"  {'✓' if c.status == Status.SUCCESS else '✗'} {_label(c)}: {_outcome(c)}" for c in shown
+    ]
+    if more:
+        lines.append(f"  … and {more} more")
+    rows = "".join(
+        f"<li style='color:{'inherit' if c.status == Status.SUCCESS else '#c62828'}'>"
+        f"{'✓' if c.status == Status.SUCCESS else '✗'} <code>{html.escape(_label(c))}</code>"
+        f": {html.escape(_outcome(c))}</li>"
+        for c in shown
+    )
+    if more:
+        rows += f"<li>… and {more} more</li>"
+    return {
+        "data": {
+            "text/plain": head + ":\n" + "\n".join(lines),
+            "text/html": (
+                f"<div class='reactive-summary' style='font-size:85%;opacity:.85'>"
+                f"{html.escape(head)}:<ul style='margin:2px 0'>{rows}</ul></div>"
+            ),
+        },
+        "metadata": SUMMARY_METADATA,
+        "transient": {},
+    }
