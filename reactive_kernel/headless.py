@@ -61,7 +61,19 @@ class Reporter:
         self.out = out
         self.status: dict[str, str] = {}
         self.running: str | None = None
+        self.plan: list[str] = []
+        self.requested: str | None = None
         self._partial: dict[str, str] = {}
+
+    @property
+    def current(self) -> str | None:
+        """The cell running now: the last ``running`` status, or else the first
+        cell of the cascade still queued (a kernel that dies at once may never
+        get its ``running`` status out)."""
+        if self.running is not None:
+            return self.running
+        queued = next((c for c in self.plan if self.status.get(c) == "queued"), None)
+        return queued or self.requested
 
     def line(self, cell_id: str, text: str) -> None:
         for part in text.split("\n"):
@@ -103,7 +115,8 @@ class Reporter:
         for entry in data.get("statuses", ()):
             self.status[entry["cell_id"]] = entry["status"]
         if event == "cascade_started":
-            self.status.update(dict.fromkeys(data.get("plan", ()), "queued"))
+            self.plan = list(data.get("plan", ()))
+            self.status.update(dict.fromkeys(self.plan, "queued"))
         elif event == "cell_status":
             cell_id, status = data["cell_id"], data["status"]
             self.status[cell_id] = status
@@ -191,6 +204,7 @@ class Run:
         for cell_id in created:
             if status.get(cell_id, "idle") not in ("idle", "stale"):
                 continue
+            self.reporter.requested = cell_id
             req = self.link.send("run", cell_id=cell_id)
             try:
                 await self.link.replies({req}, self.opts.timeout)
@@ -199,7 +213,7 @@ class Run:
                 return
 
     async def _timed_out(self, req: str) -> None:
-        stuck = self.reporter.running or "?"
+        stuck = self.reporter.current or "?"
         self.failed[stuck] = f"timed out after {self.opts.timeout:g} s"
         self.reporter.line(stuck, f"timed out after {self.opts.timeout:g} s: interrupting")
         await self.link.km.interrupt_kernel()
@@ -265,9 +279,10 @@ async def run_notebook(opts: Options, out: IO[str] | None = None) -> int:
     try:
         return await run.go()
     except KernelLost as exc:
-        where = f" while cell {run.reporter.running} ran" if run.reporter.running else ""
-        if run.reporter.running:
-            run.reporter.line(run.reporter.running, f"{exc}")
+        current = run.reporter.current
+        where = f" while cell {current} ran" if current else ""
+        if current:
+            run.reporter.line(current, f"{exc}")
         print(f"error: {exc}{where}", file=sys.stderr)
         print(f"--- kernel log (tail) ---\n{link.kernel_log()}", file=sys.stderr)
         return EXIT_FAILED
