@@ -25,7 +25,6 @@ import argparse
 import os
 import re
 import sys
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from .core.nbformat_percent import (
     uncomment_markdown,
 )
 from .core.percent_syntax import is_valid_name, masked
+from .runtime.notebook_file import atomic_write
 
 EXTENSIONS = (".py", ".ipynb")
 _SQL_MAGIC = re.compile(r"%%sql(?:[ \t]+(?P<name>[^\n]*?))?[ \t]*(?:\n|$)")
@@ -187,35 +187,13 @@ def write_doc(path: Path, doc: NotebookDoc, results: Results | None = None) -> N
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory, fsync, rename (and fsync the
-    directory): readers and crashes see the old file or the new one, whole."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    """Write atomically (see :func:`~reactive_kernel.runtime.notebook_file.atomic_write`):
+    readers and crashes see the old file or the new one, whole."""
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        atomic_write(path, text)
     except (OSError, UnicodeEncodeError) as exc:
-        tmp.unlink(missing_ok=True)
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise NotebookFileError(f"{path}: cannot write: {why}") from None
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); not possible everywhere (Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _kind(path: Path) -> str:
