@@ -179,12 +179,12 @@ def test_run_demo(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert time.monotonic() - start < TIMEOUT
     for line in (
-        "[orders] 4",
-        "[by_fruit] [('apple', 5), ('pear', 5), ('plum', 1)]",
-        "[total] total: 13.00",
-        "[vat] VAT at 20%: 2.60",
-        "[report] 11 items, total 13.00 + VAT 2.60 = 15.60",
-        "--- 6 cells: 6 succeeded, 0 failed, 0 blocked, 0 not run",
+        "[by_fruit] apple  5",
+        "[by_fruit] (2 rows total)",
+        "[total] total: 10.50",
+        "[vat] 2.1",
+        "[report] 10 items, total 10.50 + VAT 2.10 = 12.60",
+        "--- 7 cells: 7 succeeded, 0 failed, 0 blocked, 0 not run",
     ):
         assert line in proc.stdout.splitlines()
     nb = nbformat.read(out, as_version=4)
@@ -194,11 +194,13 @@ def test_run_demo(tmp_path: Path) -> None:
     assert nb.cells[0].cell_type == "markdown"
     code = {c.id: c for c in nb.cells if c.cell_type == "code"}
     assert all(c.execution_count for c in code.values())
-    assert code["orders"].outputs[0]["data"]["text/plain"] == "4"
+    assert code["orders"].source.startswith("%%sql\nCREATE TABLE orders")
+    assert code["by_fruit"].source.startswith("%%sql by_fruit\nSELECT")
+    assert "<table" in code["by_fruit"].outputs[0]["data"]["text/html"]
     assert code["total"].outputs[0] == {
         "output_type": "stream",
         "name": "stdout",
-        "text": "total: 13.00\n",
+        "text": "total: 10.50\n",
     }
 
 
