@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import statistics
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -257,7 +256,9 @@ async def test_small_messages_are_not_delayed(gateway: GatewayProcess, kernel_id
             started = time.perf_counter()
             await client.execute("pass")
             times.append(time.perf_counter() - started)
-        assert statistics.median(times) < 0.030, times
+        # With Nagle every round trip waits for the ~40 ms delayed ACK; without it
+        # even a loaded machine gets some round trips through quickly.
+        assert min(times) < 0.030, times
     finally:
         await client.close()
 
