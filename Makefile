@@ -23,7 +23,7 @@ run: setup  ## run the example notebook through a real reactive kernel, showing 
 	$(PY) examples/demo.py
 
 test: setup  ## run the whole test suite (real kernels, in parallel)
-	$(PY) -m pytest -n $(JOBS) -q
+	$(PY) -m pytest -n $(JOBS) -q --durations=10
 
 test-core: setup  ## run only the pure-core tests (fast, no kernels)
 	$(PY) -m pytest tests/core -q
