@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= auto
 
-.PHONY: help setup run test test-core test-gateway bench bench-gateway gateway lint typecheck clean
+.PHONY: help setup run test test-core test-gateway test-lab labextension bench bench-gateway gateway lint typecheck clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,12 @@ test-core: setup  ## run only the pure-core tests (fast, no kernels)
 
 test-gateway: setup  ## run the gateway tests (real gateway, kernels and a jupyter server peer)
 	$(PY) -m pytest tests/gateway -n $(JOBS) -q
+
+test-lab: setup  ## JupyterLab extension end-to-end tests in Chromium (screenshots in test-artifacts/lab)
+	$(PY) -m pytest tests/e2e_lab -q
+
+labextension:  ## rebuild the JupyterLab extension from labextension/ (Node 20 + npm)
+	cd labextension && npm ci && npm run build && npm test
 
 bench: setup  ## benchmarks: ratios against plain ipykernel measured in the same run
 	$(PY) benchmarks/bench.py

@@ -14,3 +14,8 @@ starts quickly.
 
 __version__ = "0.1.0"
 PROTOCOL_VERSION = 1
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the prebuilt extension (``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "reactive-kernel-labextension"}]

@@ -169,6 +169,9 @@ def test_sigkill_during_rapid_edits_never_loses_an_acknowledged_change(tmp_path:
                 assert on_disk[cid] >= value, f"attempt {attempt}: {cid} lost edit {value}"
         finally:
             kc.stop_channels()
-            km.cleanup_resources()
+            if km.is_alive():  # the kill did not happen: leave no kernel behind
+                km.shutdown_kernel(now=True)
+            else:
+                km.cleanup_resources()
     # The kills really landed mid-stream, after some replies and before others.
     assert with_acks == KILLS and mid_stream >= KILLS * 9 // 10, (with_acks, mid_stream)
