@@ -5,7 +5,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= auto
 
-.PHONY: help setup run test test-core test-gateway test-lab labextension bench bench-gateway gateway lint typecheck clean
+.PHONY: help setup run test test-core test-gateway test-lab test-e2e webui labextension bench bench-gateway bench-webui gateway lint typecheck clean
+
+WEBUI_SRC := $(wildcard webui/src/*) webui/package.json webui/package-lock.json webui/build.mjs webui/index.html
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,14 +24,25 @@ setup: $(STAMP)  ## create .venv, install the package and the `reactive` kernels
 run: setup  ## run the example notebook through a real reactive kernel, showing a cascade
 	$(PY) examples/demo.py
 
-test: setup  ## run the whole test suite (real kernels, in parallel)
+gateway/static/app.js: $(WEBUI_SRC)
+	webui/build.sh
+
+webui: gateway/static/app.js  ## build the web notebook (npm ci + esbuild) into gateway/static/
+
+test: setup webui  ## run the whole test suite (real kernels, in parallel)
 	$(PY) -m pytest -n $(JOBS) -q --durations=10
 
 test-core: setup  ## run only the pure-core tests (fast, no kernels)
 	$(PY) -m pytest tests/core -q
 
-test-gateway: setup  ## run the gateway tests (real gateway, kernels and a jupyter server peer)
+test-bench-webui: setup webui  ## the web notebook in Chromium: open 500 cells, 200-cell cascade
+	$(PY) benchmarks/bench_webui.py
+
+gateway: setup webui  ## run the gateway tests (real gateway, kernels and a jupyter server peer)
 	$(PY) -m pytest tests/gateway -n $(JOBS) -q
+
+test-e2e: setup webui  ## browser tests of the web notebook (Debian's chromium + playwright)
+	$(PY) -m pytest tests/e2e -q
 
 test-lab: setup  ## JupyterLab extension end-to-end tests in Chromium (screenshots in test-artifacts/lab)
 	$(PY) -m pytest tests/e2e_lab -q
@@ -55,4 +68,5 @@ typecheck: setup  ## mypy --strict on the pure core
 	$(PY) -m mypy
 
 clean:  ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist webui/node_modules
+	rm -f gateway/static/app.js gateway/static/app.css gateway/static/index.html gateway/static/THIRD_PARTY_LICENSES.txt

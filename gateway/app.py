@@ -201,6 +201,7 @@ class GatewayApp(JupyterApp):
             flush=True,
         )
         print(f"reactive-gateway listening on {url}?token={shown}", flush=True)
+        print(f"reactive-gateway web notebook: http://{host}:{port}/?token={shown}", flush=True)
 
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -1,0 +1,438 @@
+// The notebook page: ties the model, the kernel client and the views together.
+// Model changes are collected and applied to the DOM once per animation frame.
+
+import type { Api } from "./api";
+import { CellView, delegateCellEvents } from "./cells";
+import { randomId, toast } from "./dom";
+import type { RunMode } from "./editor";
+import { lineage, renderGraph, type Graph } from "./graph";
+import { ReactiveClient } from "./kernel";
+import { commandKeys } from "./keyboard";
+import { type Change, NotebookModel } from "./model";
+import { Chrome } from "./panels";
+import { perf } from "./perf";
+import type { Cell, CellType, Op, Reply } from "./protocol";
+
+const EDIT_DEBOUNCE_MS = 400;
+const FIRST_CHUNK = 40;
+const LATER_CHUNK = 1000;
+const RUN_ON_EDIT_KEY = "reactive.runOnEdit";
+
+export class NotebookPage {
+  readonly model = new NotebookModel();
+  readonly client: ReactiveClient;
+  private readonly chrome: Chrome;
+  private readonly views = new Map<string, CellView>();
+  private readonly timers = new Map<string, number>();
+  private readonly dirty = new Set<string>();
+  private structureDirty = true;
+  private cascadeDirty = false;
+  private graphDirty = false;
+  private frame = 0;
+  private selected: string | null = null;
+  private focusWhenShown: string | null = null;
+  private runOnEdit: boolean;
+  private graph: Graph | null = null;
+  private pendingCells = new Set<string>();
+  private readonly removeKeys: () => void;
+  private readonly observer: IntersectionObserver;
+  private renderedOnce = false;
+  private healthDetail = "";
+
+  constructor(
+    private readonly root: HTMLElement,
+    api: Api,
+    readonly path: string,
+  ) {
+    this.runOnEdit = localStorage.getItem(RUN_ON_EDIT_KEY) === "1";
+    this.client = new ReactiveClient(api, path, this.model, {
+      health: (health, detail) => {
+        this.healthDetail = detail;
+        this.chrome.setHealth(health, detail, this.client.unsentCount());
+        if (health === "live") perf.mark("live");
+      },
+      error: (op, error) => this.opFailed(op, error),
+      synced: () => {
+        perf.mark("snapshot");
+        this.selectFallback();
+      },
+      outbox: (count) => {
+        this.chrome.setHealth(this.client.health, this.healthDetail, count);
+        this.refreshPending();
+      },
+    });
+    this.chrome = new Chrome(path, this.runOnEdit, {
+      addCell: (type) => this.insertAt(this.selected, "below", type),
+      toggleRunOnEdit: (on) => {
+        this.runOnEdit = on;
+        localStorage.setItem(RUN_ON_EDIT_KEY, on ? "1" : "0");
+      },
+      toggleGraph: (open) => {
+        this.graphDirty = open;
+        if (!open) this.highlightLineage(null);
+        this.schedule();
+      },
+      setDatabase: (url) => void this.setDatabase(url),
+      restartKernel: () => void this.client.restartKernel().catch((e) => toast(`Restart failed: ${e.message}`, "error")),
+      interrupt: () => void this.client.interruptKernel().catch((e) => toast(`Interrupt failed: ${e.message}`, "error")),
+    });
+    delegateCellEvents(this.chrome.cellsHost, (id) => this.views.get(id), this.actions);
+    this.observer = new IntersectionObserver((entries) => this.visible(entries), { rootMargin: "600px 0px" });
+    this.model.listen((change) => this.changed(change));
+    this.removeKeys = commandKeys(document.body, {
+      step: (d) => this.step(d),
+      edit: () => this.selected && this.views.get(this.selected)?.focusEditor(null),
+      insert: (where) => this.insertAt(this.selected, where, "python"),
+      remove: () => this.selected && this.remove(this.selected),
+      run: (mode) => this.selected && this.run(this.selected, mode),
+      move: (d) => this.selected && this.move(this.selected, d),
+      toType: (type) => this.selected && this.setType(this.selected, type),
+      command: () => this.selected && this.escape(this.selected),
+    });
+    root.replaceChildren(this.chrome.el);
+    document.title = `${path.split("/").pop()} · reactive`;
+    (window as any).__reactive = { page: this, model: this.model, client: this.client, perf };
+    this.client.start();
+  }
+
+  destroy(): void {
+    this.client.stop();
+    this.removeKeys();
+    this.observer.disconnect();
+    cancelAnimationFrame(this.frame);
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const v of this.views.values()) v.destroy();
+    this.root.replaceChildren();
+  }
+
+  // -- model -> DOM -------------------------------------------------------------------
+
+  private changed(change: Change): void {
+    switch (change.kind) {
+      case "reset":
+        this.structureDirty = true;
+        for (const id of this.views.keys()) this.dirty.add(id);
+        this.cascadeDirty = true;
+        this.chrome.setDatabase(this.model.database);
+        this.chrome.setNotice(this.model.notebookError ? `The notebook file could not be loaded or saved: ${this.model.notebookError}` : null);
+        break;
+      case "structure":
+        this.structureDirty = true;
+        break;
+      case "cell":
+        this.dirty.add(change.id);
+        break;
+      case "cascade":
+        this.cascadeDirty = true;
+        break;
+      case "meta":
+        this.chrome.setDatabase(this.model.database);
+        for (const view of this.views.values()) view.refreshLanguage();
+        break;
+    }
+    this.graphDirty = this.graphDirty || (this.chrome.graphOpen && change.kind !== "cascade");
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+  }
+
+  private flushNow(): void {
+    cancelAnimationFrame(this.frame);
+    this.flush();
+  }
+
+  private flush(): void {
+    this.frame = 0;
+    const started = performance.now();
+    let complete = true;
+    if (this.structureDirty) complete = this.reconcile();
+    for (const id of this.dirty) this.updateView(id);
+    this.dirty.clear();
+    if (this.cascadeDirty) {
+      this.cascadeDirty = false;
+      this.chrome.setCascade(this.model.cascade, (id) => this.label(id));
+    }
+    if (this.graphDirty && this.chrome.graphOpen) {
+      this.graphDirty = false;
+      this.drawGraph();
+    }
+    if (!complete) {
+      this.schedule();
+    } else if (this.model.loaded && !this.renderedOnce) {
+      this.renderedOnce = true;
+      perf.mark("all-rendered");
+      requestAnimationFrame(() => perf.mark("all-painted")); // runs once the frame above is painted
+    }
+    if (this.focusWhenShown && this.views.has(this.focusWhenShown)) {
+      const id = this.focusWhenShown;
+      this.focusWhenShown = null;
+      this.select(id, true);
+      this.views.get(id)?.focusEditor("end");
+    }
+    perf.mark("flush");
+    perf.add("flush", performance.now() - started);
+  }
+
+  /** Create, remove and order cell views; returns false if views are still to be created. */
+  private reconcile(): boolean {
+    const order = this.model.viewOrder();
+    const wanted = new Set(order);
+    for (const [id, view] of this.views) {
+      if (!wanted.has(id)) {
+        this.observer.unobserve(view.el);
+        view.destroy();
+        this.views.delete(id);
+        this.dirty.delete(id);
+      }
+    }
+    let budget = this.views.size === 0 ? FIRST_CHUNK : LATER_CHUNK;
+    let complete = true;
+    let previous: Element | null = null;
+    const host = this.chrome.cellsHost;
+    for (const id of order) {
+      let view = this.views.get(id);
+      if (!view) {
+        if (budget <= 0) {
+          complete = false;
+          continue;
+        }
+        const cell = this.model.cell(id);
+        if (!cell) continue;
+        budget--;
+        view = new CellView(id, cell, this.actions);
+        this.views.set(id, view);
+        this.updateView(id);
+        this.observer.observe(view.el);
+      }
+      const want: Element | null = previous ? previous.nextElementSibling : host.firstElementChild;
+      if (want !== view.el) host.insertBefore(view.el, want);
+      previous = view.el;
+    }
+    if (complete) this.structureDirty = false;
+    if (this.model.loaded && !perf.has("first-render") && this.views.size > 0) {
+      perf.mark("first-render");
+      requestAnimationFrame(() => perf.mark("first-painted"));
+    }
+    if (this.model.loaded && order.length === 0) this.chrome.setNotice("This notebook is empty: add a Python or SQL cell (or press B).");
+    else if (!this.model.notebookError) this.chrome.setNotice(null);
+    return complete;
+  }
+
+  private updateView(id: string): void {
+    const view = this.views.get(id);
+    const cell = this.model.cell(id);
+    if (!view || !cell) return;
+    const c = this.model.cascade;
+    const index = c && !c.finished ? c.position.get(id) : undefined;
+    const typing = this.timers.has(id);
+    view.update(cell, {
+      plan: index === undefined || !c ? null : { index, total: c.plan.length },
+      pending: typing || this.client.hasUnsent(id) || this.model.isLocal(id),
+      acceptCode: !typing && !this.client.hasPendingEdit(id),
+    });
+  }
+
+  private refreshPending(): void {
+    const now = new Set<string>();
+    for (const id of this.views.keys()) if (this.client.hasUnsent(id) || this.model.isLocal(id) || this.timers.has(id)) now.add(id);
+    for (const id of now) if (!this.pendingCells.has(id)) this.dirty.add(id);
+    for (const id of this.pendingCells) if (!now.has(id)) this.dirty.add(id);
+    this.pendingCells = now;
+    this.schedule();
+  }
+
+  private visible(entries: IntersectionObserverEntry[]): void {
+    for (const entry of entries) {
+      this.views.get((entry.target as HTMLElement).dataset.cellId ?? "")?.setVisible(entry.isIntersecting);
+    }
+  }
+
+  private label(id: string): string {
+    const cell = this.model.cell(id);
+    const writes = cell?.writes.filter((n) => !n.startsWith("_") && !n.startsWith("table:")) ?? [];
+    return writes.length ? writes[0] : id;
+  }
+
+  private drawGraph(): void {
+    const cells = this.model.viewOrder().map((id) => this.model.cell(id)).filter((c): c is Cell => !!c);
+    this.graph = renderGraph(this.chrome.graphHost, cells, this.selected, (id) => {
+      this.select(id, false);
+      this.views.get(id)?.el.scrollIntoView({ block: "center", behavior: "smooth" });
+    });
+    this.highlightLineage(this.selected);
+  }
+
+  private highlightLineage(id: string | null): void {
+    const lit = id && this.graph && this.chrome.graphOpen ? lineage(this.graph, id) : null;
+    for (const [vid, view] of this.views) {
+      view.setHighlight(lit?.ancestors.has(vid) ? "ancestor" : lit?.descendants.has(vid) ? "descendant" : null);
+    }
+  }
+
+  // -- actions -------------------------------------------------------------------------
+
+  private readonly actions = {
+    select: (id: string, edit: boolean) => this.select(id, edit),
+    edited: (id: string, _code: string) => this.edited(id),
+    run: (id: string, mode: RunMode) => this.run(id, mode),
+    escape: (id: string) => this.escape(id),
+    leave: (id: string, direction: -1 | 1) => this.leave(id, direction),
+    insert: (id: string, where: "above" | "below") => this.insertAt(id, where, "python"),
+    remove: (id: string) => this.remove(id),
+    move: (id: string, delta: -1 | 1) => this.move(id, delta),
+    setType: (id: string, type: CellType) => this.setType(id, type),
+    setName: (id: string, _name: string | null) => this.sendEdit(id, this.runOnEdit),
+    dialect: () => this.model.dialect,
+  };
+
+  private select(id: string, edit: boolean): void {
+    const changed = id !== this.selected;
+    if (this.selected && changed) this.views.get(this.selected)?.setSelected(false, false);
+    this.selected = id;
+    this.views.get(id)?.setSelected(true, edit);
+    if (changed && this.chrome.graphOpen) {
+      this.graphDirty = true;
+      this.schedule();
+    }
+  }
+
+  private selectFallback(): void {
+    const order = this.model.viewOrder();
+    if (!this.selected || !order.includes(this.selected)) {
+      if (order.length) this.select(order[0], false);
+      else this.selected = null;
+    }
+  }
+
+  private step(delta: -1 | 1): void {
+    const order = this.model.viewOrder();
+    if (!order.length) return;
+    const at = this.selected ? order.indexOf(this.selected) : -1;
+    const next = order[Math.max(0, Math.min(order.length - 1, at + delta))];
+    this.select(next, false);
+    const view = this.views.get(next);
+    view?.el.focus({ preventScroll: true });
+    view?.el.scrollIntoView({ block: "nearest" });
+  }
+
+  private escape(id: string): void {
+    const view = this.views.get(id);
+    view?.blurEditor();
+    this.select(id, false);
+    view?.el.focus({ preventScroll: true });
+  }
+
+  private leave(id: string, direction: -1 | 1): boolean {
+    const order = this.model.viewOrder();
+    const next = order[order.indexOf(id) + direction];
+    if (!next) return false;
+    this.select(next, true);
+    this.views.get(next)?.focusEditor(direction < 0 ? "end" : "start");
+    return true;
+  }
+
+  private edited(id: string): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.set(id, window.setTimeout(() => this.sendEdit(id, this.runOnEdit), EDIT_DEBOUNCE_MS));
+    if (!this.pendingCells.has(id)) this.refreshPending();
+  }
+
+  /** Register the cell's current text (and SQL name) with the kernel. */
+  private sendEdit(id: string, run: boolean): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    const view = this.views.get(id);
+    const cell = this.model.cell(id);
+    if (!view || !cell) return;
+    const op: Op = { op: "register", cell_id: id, code: view.code, run };
+    if (cell.type === "sql") op.name = view.name;
+    void this.send(op);
+  }
+
+  /**
+   * Send an operation after every edit still waiting for its debounce, so the
+   * kernel sees changes in the order they were made (running a cell right
+   * after typing in its parent must see the parent's new code).
+   */
+  private send(op: Op): Promise<Reply> {
+    for (const id of [...this.timers.keys()]) {
+      if (op.op !== "register" || op.cell_id !== id) this.sendEdit(id, this.runOnEdit);
+    }
+    return this.client.send(op);
+  }
+
+  private run(id: string, mode: RunMode): void {
+    this.sendEdit(id, true);
+    const order = this.model.viewOrder();
+    const next = order[order.indexOf(id) + 1];
+    if (mode === "insert" || (mode === "advance" && !next)) this.insertAt(id, "below", "python");
+    else if (mode === "advance" && next) {
+      this.views.get(id)?.blurEditor();
+      this.select(next, false);
+      const view = this.views.get(next);
+      view?.el.focus({ preventScroll: true });
+      view?.el.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  private insertAt(id: string | null, where: "above" | "below", type: CellType): void {
+    const order = this.model.viewOrder();
+    let after: string | null;
+    if (id === null || !order.includes(id)) after = null;
+    else if (where === "below") after = id;
+    else after = order[order.indexOf(id) - 1] ?? "^";
+    const cellId = randomId("c");
+    void this.send({ op: "create", cell_id: cellId, cell_type: type, after, code: "", name: null });
+    this.focusWhenShown = cellId;
+    this.flushNow(); // the new cell takes the keyboard at once, before the next key
+  }
+
+  private remove(id: string): void {
+    const order = this.model.viewOrder();
+    const at = order.indexOf(id);
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    void this.send({ op: "delete", cell_id: id });
+    const next = order[at + 1] ?? order[at - 1];
+    if (next) {
+      this.select(next, false);
+      this.views.get(next)?.el.focus({ preventScroll: true });
+    } else this.selected = null;
+  }
+
+  private move(id: string, delta: -1 | 1): void {
+    const order = this.model.viewOrder();
+    const at = order.indexOf(id);
+    if (at < 0 || at + delta < 0 || at + delta >= order.length) return;
+    const after = delta < 0 ? (order[at - 2] ?? "^") : order[at + 1];
+    void this.send({ op: "move", cell_id: id, after });
+  }
+
+  /** The kernel cannot change a cell's type: delete it and create it again, same id and text. */
+  private setType(id: string, type: CellType): void {
+    const cell = this.model.cell(id);
+    const view = this.views.get(id);
+    if (!cell || !view || cell.type === type) return;
+    const order = this.model.viewOrder();
+    const after = order[order.indexOf(id) - 1] ?? "^";
+    const code = view.code;
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    void this.send({ op: "delete", cell_id: id });
+    void this.send({ op: "create", cell_id: id, cell_type: type, after, code, name: null });
+  }
+
+  private async setDatabase(url: string): Promise<void> {
+    const reply = await this.send({ op: "set_database", url });
+    if (reply.ok) toast(`Database: ${String(reply.database)}`);
+  }
+
+  private opFailed(op: Op, error: { code: string; message: string }): void {
+    toast(`${op.op} failed: ${error.message}`, "error");
+    if ("cell_id" in op) this.dirty.add(op.cell_id);
+    this.schedule();
+  }
+}
+

@@ -1,0 +1,116 @@
+// The shapes of the kernel's `reactive` comm (docs/protocol.md) and of the
+// Jupyter messages the page exchanges with the gateway.
+
+export type Status = "idle" | "stale" | "queued" | "running" | "success" | "error" | "blocked";
+export type CellType = "python" | "sql";
+
+export interface CellError {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+/** An nbformat output dict, as snapshots carry them and as IOPub messages become. */
+export type Output =
+  | { output_type: "stream"; name: string; text: string }
+  | { output_type: "display_data"; data: MimeBundle; metadata?: Record<string, unknown> }
+  | {
+      output_type: "execute_result";
+      data: MimeBundle;
+      metadata?: Record<string, unknown>;
+      execution_count?: number | null;
+    }
+  | { output_type: "error"; ename: string; evalue: string; traceback: string[] };
+
+export type MimeBundle = Record<string, string | string[] | unknown>;
+
+export interface Cell {
+  id: string;
+  type: CellType;
+  code: string;
+  name: string | null;
+  reads: string[];
+  writes: string[];
+  status: Status;
+  execution_count: number | null;
+  error: CellError | null;
+  outputs: Output[];
+}
+
+export interface StatusEntry {
+  cell_id: string;
+  status: Status;
+  execution_count: number | null;
+  error: CellError | null;
+}
+
+export interface Snapshot {
+  cells: Cell[];
+  database: string | null;
+  dialect?: string | null;
+  notebook_path: string | null;
+  notebook_error: string | null;
+  protocol: number;
+}
+
+export type KernelEvent =
+  | { event: "cell_created"; cell: Cell; index: number; statuses?: StatusEntry[] }
+  | { event: "cell_updated"; cell: Cell; statuses?: StatusEntry[] }
+  | { event: "cell_deleted"; cell_id: string; statuses?: StatusEntry[] }
+  | { event: "cell_moved"; cell_id: string; index: number }
+  | {
+      event: "cascade_started";
+      cascade_id: string;
+      trigger: { op: string; cell_id: string | null };
+      plan: string[];
+    }
+  | ({ event: "cell_status"; cascade_id: string; index: number; total: number } & StatusEntry)
+  | {
+      event: "cascade_finished";
+      cascade_id: string;
+      ran: number;
+      succeeded: number;
+      failed: number;
+      skipped: number;
+      duration_ms: number;
+    }
+  | { event: "database_changed"; url: string | null; dialect: string | null }
+  | Reply;
+
+export interface Reply {
+  event: "reply";
+  req: string | number | null;
+  ok: boolean;
+  error?: { code: string; message: string };
+  [field: string]: unknown;
+}
+
+/** Operations the page sends; every one is queued, sent, and settled by its reply. */
+export type Op =
+  | { op: "create"; cell_id: string; cell_type: CellType; after: string | null; code: string; name: string | null }
+  | { op: "register"; cell_id: string; code: string; name?: string | null; run: boolean }
+  | { op: "run"; cell_id: string }
+  | { op: "delete"; cell_id: string }
+  | { op: "move"; cell_id: string; after: string | null }
+  | { op: "set_database"; url: string };
+
+export interface Header {
+  msg_id: string;
+  msg_type: string;
+  session: string;
+  username: string;
+  date: string;
+  version: string;
+  cellId?: string;
+}
+
+export interface JupyterMessage {
+  channel: string;
+  header: Header;
+  parent_header: Partial<Header>;
+  metadata: Record<string, unknown>;
+  content: Record<string, unknown>;
+  buffers?: unknown[];
+}
+
+export const FINAL: ReadonlySet<Status> = new Set<Status>(["success", "error", "stale", "blocked"]);
