@@ -10,7 +10,7 @@ JOBS   ?= auto
 WEBUI_SRC := $(wildcard webui/src/*) webui/package.json webui/package-lock.json webui/build.mjs webui/index.html
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +35,7 @@ test: setup webui  ## run the whole test suite (real kernels, in parallel)
 test-core: setup  ## run only the pure-core tests (fast, no kernels)
 	$(PY) -m pytest tests/core -q
 
-test-bench-webui: setup webui  ## the web notebook in Chromium: open 500 cells, 200-cell cascade
-	$(PY) benchmarks/bench_webui.py
-
-gateway: setup webui  ## run the gateway tests (real gateway, kernels and a jupyter server peer)
+test-gateway: setup  ## run the gateway tests (real gateway, kernels and a jupyter server peer)
 	$(PY) -m pytest tests/gateway -n $(JOBS) -q
 
 test-e2e: setup webui  ## browser tests of the web notebook (Debian's chromium + playwright)
@@ -58,7 +55,10 @@ bench: setup  ## benchmarks: ratios against plain ipykernel measured in the same
 bench-gateway: setup  ## gateway latency vs direct ZMQ and jupyter server; 50-client fan-out
 	$(PY) benchmarks/bench_gateway.py
 
-gateway: setup  ## run reactive-gateway on 127.0.0.1:8899 serving ./examples (prints the URL with a token)
+bench-webui: setup webui  ## the web notebook in Chromium: open 500 cells, 200-cell cascade
+	$(PY) benchmarks/bench_webui.py
+
+gateway: setup webui  ## run reactive-gateway on 127.0.0.1:8899 serving ./examples (prints the URL with a token)
 	$(PY) -m gateway --root-dir examples
 
 lint: setup  ## ruff
