@@ -25,7 +25,7 @@ from ..core import protocol
 from ..core.cells import Cell, CellError, Status
 from ..core.notebook import Notebook
 from ..core.plan import CascadePlan
-from .executor import Executor
+from .executor import HIDDEN_CODE, Executor
 from .publish import light_parent
 from .recording import OutputRouter
 
@@ -236,3 +236,6 @@ class CascadeRunner:
     def error_content(error: CellError) -> dict[str, Any]:
         traceback = list(error.traceback) or [f"{error.ename}: {error.evalue}"]
         return {"ename": error.ename, "evalue": error.evalue, "traceback": traceback}
+
+
+HIDDEN_CODE.add(CascadeRunner._on_sigint.__code__)

@@ -266,7 +266,16 @@ def _from_cell_code(exc: BaseException) -> tuple[type[BaseException], BaseExcept
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code in _OWN_CODE:
         tb = tb.tb_next
+    link = tb
+    while link is not None and link.tb_next is not None:  # and the SIGINT handler's frame
+        if link.tb_next.tb_frame.f_code in HIDDEN_CODE:
+            link.tb_next = None
+            break
+        link = link.tb_next
     return type(exc), exc, tb
 
 
 _OWN_CODE = {Executor.run.__code__, Executor._await.__code__}
+HIDDEN_CODE: set[Any] = set()
+"""Code of kernel functions that raise into user code (the SIGINT handler):
+cut from the end of a cell's traceback."""

@@ -134,6 +134,8 @@ def test_interrupt_mid_cascade_leaves_rest_stale(fresh_kernel: KernelHarness) ->
         final["slow"]["status"] == "error"
         and final["slow"]["error"]["ename"] == "KeyboardInterrupt"
     )
+    traceback = "".join(final["slow"]["error"]["traceback"])
+    assert "time.sleep" in traceback and "reactive_kernel" not in traceback  # user code only
     assert final["after"]["status"] == "stale" and final["later"]["status"] == "stale"
     assert r.of("reply")[0]["ok"] is True
     # The kernel keeps serving, and the stale cells run on request.
