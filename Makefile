@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= auto
 
-.PHONY: help setup run test test-core test-gateway test-lab test-e2e webui labextension bench bench-gateway bench-webui gateway lint typecheck clean
+.PHONY: help setup run demo test test-core test-gateway test-lab test-e2e webui labextension bench bench-gateway bench-webui gateway lint typecheck clean
 
 WEBUI_SRC := $(wildcard webui/src/*) webui/package.json webui/package-lock.json webui/build.mjs webui/index.html
 
@@ -21,7 +21,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv, install the package and the `reactive` kernelspec into it
 
-run: setup  ## run the example notebook through a real reactive kernel, showing a cascade
+run: setup webui  ## start the gateway on examples/ (demo notebook, embedded SQLite); prints the URL to open
+	@echo "Open the URL below, then examples/demo_notebook.py. Ctrl-C stops the gateway and its kernels."
+	$(PY) -m gateway --root-dir examples
+
+demo: setup  ## run the demo notebook through a real kernel in the terminal, showing cascades
 	$(PY) examples/demo.py
 
 gateway/static/app.js: $(WEBUI_SRC)
