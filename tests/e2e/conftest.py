@@ -25,21 +25,13 @@ import pytest
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "tests" / "gateway"))
+sys.path.insert(0, str(REPO / "tests"))
 
+from browser import CHROMIUM_FLAGS  # noqa: E402
 from gwtools import GatewayProcess  # noqa: E402
 
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
 STATIC = REPO / "gateway" / "static"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 REQUIRED = os.environ.get("REACTIVE_REQUIRE_BROWSER") == "1"
 TIMEOUT_MS = 20_000
 

@@ -17,9 +17,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from browser import CHROMIUM_FLAGS
 from labdriver import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     REQUIRE,
     LabServer,
     NotebookPage,
@@ -49,7 +49,7 @@ def browser() -> Iterator[Any]:
     expect.set_options(timeout=15_000)  # JupyterLab on a loaded CI machine is slow
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=60_000
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True, timeout=60_000
         )
         try:
             yield chromium

@@ -33,16 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 BUILT_EXTENSION = REPO / "reactive_kernel" / "labextension"
 EXTENSION_NAME = "reactive-kernel-labextension"
 CHROMIUM = os.environ.get("REACTIVE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+
 ARTIFACTS = REPO / "test-artifacts" / "lab"
 REQUIRE = os.environ.get("REACTIVE_REQUIRE_BROWSER", "") not in ("", "0", "false", "no")
 """CI sets REACTIVE_REQUIRE_BROWSER=1: then a missing requirement fails the tests."""
