@@ -115,6 +115,10 @@ class ReactiveService:
         cells = self.notebook.cells
         return [protocol.status_entry(cells[c]) for c in change.changed]
 
+    def _parents(self, change: Change) -> dict[str, list[str]]:
+        nb = self.notebook
+        return {c: nb.parents(c) for c in change.parents_changed if c in nb}
+
     def _apply(self, change: Change) -> None:
         if change.remove_names:
             self.forget(change.remove_names)
@@ -142,7 +146,12 @@ class ReactiveService:
         self._check_name(cell_type, name)
         cell, index, change = self.notebook.create(cell_id, cell_type, code, after, name)
         self._apply(change)
-        self.publisher.event(protocol.cell_created(cell, index, self._statuses(change)), parent)
+        self.publisher.event(
+            protocol.cell_created(
+                self.notebook.cell_dict(cell), index, self._statuses(change), self._parents(change)
+            ),
+            parent,
+        )
         self.persist()
         return cell_id
 
@@ -153,17 +162,25 @@ class ReactiveService:
         code: str,
         name: str | None = None,
         cell_type: str | None = None,
-    ) -> None:
+    ) -> set[str]:
+        """New code for a cell; returns the other cells a run of it must include
+        (see :attr:`Change.rerun`)."""
         cell = self.notebook.cell(cell_id)
         self._check_name(cell_type or cell.type, name)
         same_type = cell_type is None or cell_type == cell.type
         if code == cell.code and (name is None or name == cell.name) and same_type:
-            return
+            return set()
         change = self.notebook.register(cell_id, code, name=name, cell_type=cell_type)
         self.executor.forget(cell_id)
         self._apply(change)
-        self.publisher.event(protocol.cell_updated(cell, self._statuses(change)), parent)
+        self.publisher.event(
+            protocol.cell_updated(
+                self.notebook.cell_dict(cell), self._statuses(change), self._parents(change)
+            ),
+            parent,
+        )
         self.persist()
+        return change.rerun
 
     def delete(self, parent: dict[str, Any], cell_id: str) -> set[str]:
         """Delete a cell; returns its former descendants (to be re-run)."""
@@ -171,7 +188,9 @@ class ReactiveService:
         self.executor.forget(cell_id)
         self.router.forget(cell_id)
         self._apply(change)
-        self.publisher.event(protocol.cell_deleted(cell_id, self._statuses(change)), parent)
+        self.publisher.event(
+            protocol.cell_deleted(cell_id, self._statuses(change), self._parents(change)), parent
+        )
         self.persist()
         return below
 
@@ -192,7 +211,8 @@ class ReactiveService:
             return await self.runner.run(plan, trigger)
 
     async def run_all(self, parent: dict[str, Any]) -> CascadeResult | None:
-        """Run every cell that has not run (opening a notebook with run-on-open)."""
+        """One cascade over every idle or stale cell and what depends on them
+        (the ``run_all`` op, and opening a notebook with run-on-open)."""
         roots = [c.id for c in self.notebook.cells if c.status in (Status.IDLE, Status.STALE)]
         return await self.cascade(roots, Trigger("run_all", None, parent))
 
@@ -218,12 +238,12 @@ class ReactiveService:
             parent,
         )
         sql_cells = [c.id for c in self.notebook.cells if c.type == "sql"]
-        statuses: list[str] = []
+        rerun: set[str] = set()
         for cell_id in sql_cells:  # table names fold by dialect: read the SQL again
             cell = self.notebook.cell(cell_id)
-            statuses += self.notebook.register(
-                cell_id, cell.code, cell.name, reanalyze=True
-            ).changed
+            change = self.notebook.register(cell_id, cell.code, cell.name, reanalyze=True)
+            self._apply(change)
+            rerun |= change.rerun
         if self.engine.masked_url == url or "${" in url:  # never write a password to disk
             self.file_metadata["database"] = url
         else:
@@ -232,11 +252,12 @@ class ReactiveService:
             self.persist()
         if not sql_cells:
             return None
-        return await self.cascade(sql_cells, Trigger("set_database", None, parent))
+        roots = sql_cells + sorted(rerun - set(sql_cells))
+        return await self.cascade(roots, Trigger("set_database", None, parent))
 
     def snapshot(self) -> dict[str, Any]:
         return {
-            "cells": [c.to_dict() for c in self.notebook.cells],
+            "cells": [self.notebook.cell_dict(c) for c in self.notebook.cells],
             "database": self.engine.masked_url,
             "notebook_path": self.notebook_path,
             "notebook_error": self.file_error,
@@ -271,7 +292,7 @@ class ReactiveService:
             if gone in self.notebook and gone != cell_id:
                 below |= keep_going(lambda gone=gone: self.delete(parent, gone))
         if cell_id in self.notebook:
-            keep_going(lambda: self.register(parent, cell_id, code, name, cell_type))
+            below |= keep_going(lambda: self.register(parent, cell_id, code, name, cell_type))
         else:
             keep_going(lambda: self.create(parent, cell_type, code, cell_id=cell_id, name=name))
         if unsaved:
@@ -323,10 +344,11 @@ async def _create(
 async def _register(
     svc: ReactiveService, r: protocol.Register, parent: dict[str, Any]
 ) -> dict[str, Any]:
-    svc.register(parent, r.cell_id, r.code, r.name)
+    rerun = svc.register(parent, r.cell_id, r.code, r.name)
     fields: dict[str, Any] = {"cell_id": r.cell_id}
     if r.run:
-        result = await svc.cascade([r.cell_id], Trigger("register", r.cell_id, parent))
+        roots = [r.cell_id, *sorted(rerun)]
+        result = await svc.cascade(roots, Trigger("register", r.cell_id, parent))
         fields["cascade_id"] = result.cascade_id if result else None
     return fields
 
@@ -339,6 +361,13 @@ async def _run(svc: ReactiveService, r: protocol.Run, parent: dict[str, Any]) ->
         "status": cell.status.value,
         "cascade_id": result.cascade_id if result else None,
     }
+
+
+async def _run_all(
+    svc: ReactiveService, r: protocol.RunAll, parent: dict[str, Any]
+) -> dict[str, Any]:
+    result = await svc.run_all(parent)
+    return {"cascade_id": result.cascade_id if result else None}
 
 
 async def _delete(
@@ -382,6 +411,7 @@ _ROUTES: dict[type, Callable[[ReactiveService, Any, dict[str, Any]], Awaitable[d
     protocol.Create: _create,
     protocol.Register: _register,
     protocol.Run: _run,
+    protocol.RunAll: _run_all,
     protocol.Delete: _delete,
     protocol.Move: _move,
     protocol.SetDatabase: _set_database,

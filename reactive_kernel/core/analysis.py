@@ -63,6 +63,9 @@ class Analysis:
     writes: frozenset[str]
     deletes: frozenset[str]
     syntax_error: str | None
+    builtins: frozenset[str] = frozenset()
+    """Builtins the cell uses (``len``, ``print``): not reads, but a cell that
+    shadows one (``len = ...``) defines it for them, so the graph links them."""
 
     @property
     def public_reads(self) -> frozenset[str]:
@@ -80,8 +83,9 @@ EMPTY_ANALYSIS: Final = Analysis(frozenset(), frozenset(), frozenset(), None)
 _MODULE_DUNDERS: Final = frozenset(
     "__name__ __file__ __builtins__ __doc__ __spec__ __loader__ __package__ __annotations__".split()
 )
-# A read of one of these never connects the cell to another cell.
-_NOT_READS: Final = frozenset(dir(builtins)) | _MODULE_DUNDERS
+_BUILTINS: Final = frozenset(dir(builtins)) - _MODULE_DUNDERS
+# A read of one of these is not a read from another cell (but see ``Analysis.builtins``).
+_NOT_READS: Final = _BUILTINS | _MODULE_DUNDERS
 
 _PARSE_FLAGS: Final = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
@@ -192,6 +196,8 @@ class _Analyzer:
                 self.deletes.add(name)
         elif scope.kind == _CLASS:
             scope.locals.discard(name)
+        elif name in scope.globals:
+            scope.uses.add(name)  # `global g; del g` needs g: a read, never a write
         else:
             scope.locals.add(name)  # `del x` makes x local to a function
 
@@ -431,10 +437,17 @@ class _Analyzer:
 
     def result(self) -> Analysis:
         ever = self.ever
-        reads = {n for n in self.reads if n not in _NOT_READS}
-        reads.update(n for n in self.module.lazy if n not in ever and n not in _NOT_READS)
+        wanted = self.reads | {n for n in self.module.lazy if n not in ever}
+        reads = {n for n in wanted if n not in _NOT_READS}
         reads |= self.deletes
-        return Analysis(frozenset(reads), frozenset(self.writes), frozenset(self.deletes), None)
+        used_builtins = frozenset(n for n in wanted if n in _BUILTINS)
+        return Analysis(
+            frozenset(reads),
+            frozenset(self.writes),
+            frozenset(self.deletes),
+            None,
+            used_builtins,
+        )
 
 
 _Handler = Callable[[_Analyzer, Any], None]

@@ -1,9 +1,11 @@
 """The dependency graph between cells, maintained incrementally.
 
-An edge ``u -> v`` means ``v`` reads a name that ``u`` defines. Each name has at
-most one defining cell (its *owner*: the first cell, in registration order, that
-defines it); later definers are kept in line and take over when the owner lets
-the name go. Cells in a cycle are tracked as strongly connected groups.
+An edge ``u -> v`` means ``v`` reads a name that ``u`` defines, or ``v`` deletes
+(``del x``) a name that ``u`` reads: a deleting cell runs after every other
+reader of the name, so a fresh run never depends on where it sits. Each name has
+at most one defining cell (its *owner*: the first cell, in registration order,
+that defines it); later definers are kept in line and take over when the owner
+lets the name go. Cells in a cycle are tracked as strongly connected groups.
 
 Everything here is proportional to what a change touches, not to the notebook:
 adding a cell costs its own names and edges, and cycle checks search only from
@@ -41,7 +43,16 @@ class DependencyGraph:
     Python names, ``table:t`` for SQL tables), never private ``_names``.
     """
 
-    __slots__ = ("_cycle_of", "_definers", "_g", "_readers", "_reads", "_writes")
+    __slots__ = (
+        "_cycle_of",
+        "_definers",
+        "_deleters",
+        "_deletes",
+        "_g",
+        "_readers",
+        "_reads",
+        "_writes",
+    )
 
     def __init__(self) -> None:
         self._g: nx.DiGraph[str] = nx.DiGraph()
@@ -49,6 +60,8 @@ class DependencyGraph:
         self._readers: dict[str, set[str]] = {}
         self._reads: dict[str, frozenset[str]] = {}
         self._writes: dict[str, frozenset[str]] = {}
+        self._deletes: dict[str, frozenset[str]] = {}
+        self._deleters: dict[str, set[str]] = {}
         self._cycle_of: dict[str, frozenset[str]] = {}
 
     # -- queries ------------------------------------------------------------
@@ -79,6 +92,10 @@ class DependencyGraph:
         definers = self._definers.get(name)
         return definers[0] if definers else None
 
+    def reads(self, cell_id: str) -> frozenset[str]:
+        """The names that link ``cell_id`` to its definers."""
+        return self._reads[cell_id]
+
     def readers(self, name: str) -> frozenset[str]:
         """Cells that read ``name``, whether or not a cell defines it."""
         return frozenset(self._readers.get(name, ()))
@@ -95,7 +112,21 @@ class DependencyGraph:
         Derived, not stored: an edge carries no data, which keeps a
         10,000-cell notebook's graph small.
         """
-        return frozenset(n for n in self._reads[v] if self.owner(n) == u)
+        names = {n for n in self._reads[v] if self.owner(n) == u}
+        for n in self._deletes.get(v, ()):
+            if u in self._readers.get(n, ()):
+                names.add(n)
+        return frozenset(names)
+
+    def _reason(self, u: str, v: str) -> bool:
+        """Whether anything still makes ``v`` depend on ``u``."""
+        definers = self._definers
+        for n in self._reads[v]:
+            d = definers.get(n)
+            if d and d[0] == u:
+                return True
+        readers = self._readers
+        return any(u in readers.get(n, ()) for n in self._deletes.get(v, ()))
 
     def descendants(self, roots: Iterable[str]) -> set[str]:
         """Every cell reachable from ``roots``, roots excluded unless on a cycle."""
@@ -156,9 +187,11 @@ class DependencyGraph:
     def _unlink(
         self, u: str, v: str, name: str, delta: GraphDelta, removed: list[tuple[str, str]]
     ) -> None:
+        """Remove ``u -> v`` unless something else still links them; callers
+        update the names first."""
         if u == v or not self._g.has_edge(u, v):
             return
-        if not any(n != name and self.owner(n) == u for n in self._reads[v]):
+        if not self._reason(u, v):
             self._g.remove_edge(u, v)
             removed.append((u, v))
             delta.touched.update((u, v))
@@ -166,10 +199,19 @@ class DependencyGraph:
 
     # -- mutation -----------------------------------------------------------
 
-    def set_cell(self, cell_id: str, reads: Iterable[str], writes: Iterable[str]) -> GraphDelta:
-        """Add a cell or change what it reads and writes."""
+    def set_cell(
+        self,
+        cell_id: str,
+        reads: Iterable[str],
+        writes: Iterable[str],
+        deletes: Iterable[str] = (),
+    ) -> GraphDelta:
+        """Add a cell or change what it reads, writes and deletes (``deletes``
+        are reads too: pass them in both)."""
         new_reads, new_writes = frozenset(reads), frozenset(writes)
+        new_deletes = frozenset(deletes)
         delta = GraphDelta()
+        old_deletes = self._deletes.get(cell_id, frozenset())
         if cell_id not in self._reads:
             self._g.add_node(cell_id)
             old_reads: frozenset[str] = frozenset()
@@ -177,25 +219,44 @@ class DependencyGraph:
             delta.touched.add(cell_id)
         else:
             old_reads, old_writes = self._reads[cell_id], self._writes[cell_id]
-            if old_reads == new_reads and old_writes == new_writes:
+            if old_reads == new_reads and old_writes == new_writes and old_deletes == new_deletes:
                 return delta
         self._reads[cell_id], self._writes[cell_id] = new_reads, new_writes
+        if new_deletes:
+            self._deletes[cell_id] = new_deletes
+        else:
+            self._deletes.pop(cell_id, None)
         added: list[tuple[str, str]] = []
         removed: list[tuple[str, str]] = []
         for name in old_writes - new_writes:
             self._drop_definer(cell_id, name, delta, added, removed)
         for name in sorted(new_writes - old_writes):
             self._add_definer(cell_id, name, delta, added)
+        deleters = self._deleters
         for name in old_reads - new_reads:
             self._readers[name].discard(cell_id)
             owner = self.owner(name)
             if owner is not None:
                 self._unlink(owner, cell_id, name, delta, removed)
+            for deleter in deleters.get(name, ()):
+                self._unlink(cell_id, deleter, name, delta, removed)
+        for name in old_deletes - new_deletes:
+            deleters[name].discard(cell_id)
+            if not deleters[name]:
+                del deleters[name]
+            for reader in self._readers.get(name, ()):
+                self._unlink(reader, cell_id, name, delta, removed)
         for name in new_reads - old_reads:
             self._readers.setdefault(name, set()).add(cell_id)
             owner = self.owner(name)
             if owner is not None:
                 self._link(owner, cell_id, name, delta, added)
+            for deleter in deleters.get(name, ()):
+                self._link(cell_id, deleter, name, delta, added)
+        for name in new_deletes - old_deletes:
+            deleters.setdefault(name, set()).add(cell_id)
+            for reader in self._readers.get(name, ()):
+                self._link(reader, cell_id, name, delta, added)
         self._update_cycles(added, removed, delta)
         return delta
 

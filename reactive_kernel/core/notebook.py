@@ -10,7 +10,8 @@ publishes it. Nothing here executes code or touches a socket.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .analysis import Analysis, analyze_python
 from .cells import CELL_TYPES, TOP, Cell, CellError, CellRegistry, Status, is_valid_cell_id
@@ -43,6 +44,12 @@ class Change:
     """Ids of cells whose status (or blocked reason) changed, in notebook order."""
     remove_names: set[str] = field(default_factory=set)
     """Names the runtime must delete from the user namespace."""
+    parents_changed: set[str] = field(default_factory=set)
+    """Other cells whose ``parents`` changed (clients redraw their edges)."""
+    rerun: set[str] = field(default_factory=set)
+    """Cells the change made runnable or out of date that a cascade triggered by
+    the same request must include: cells unblocked by it, and definers whose
+    names a ``del`` cell had removed and no longer removes."""
 
 
 def default_analyzer(cell_type: str, code: str, name: str | None) -> Analysis:
@@ -54,6 +61,13 @@ def linked(names: frozenset[str]) -> frozenset[str]:
     if not any(n[0] == "_" for n in names):
         return names  # the common case: no copy
     return frozenset(n for n in names if not n.startswith("_"))
+
+
+def graph_reads(analysis: Analysis) -> frozenset[str]:
+    """What links a cell to its definers: its reads and the builtins it uses
+    (a cell that shadows ``len`` defines it for every reader of ``len``)."""
+    names = analysis.reads | analysis.builtins if analysis.builtins else analysis.reads
+    return linked(names)
 
 
 def _fmt_ids(ids: Iterable[str]) -> str:
@@ -68,6 +82,10 @@ class Notebook:
         self.graph = DependencyGraph()
         self.analyzer = analyzer
         self.output_budget = DEFAULT_BUDGET
+        self.consumed: dict[str, str] = {}
+        """Names a ``del`` cell's run removed, by that cell, until a definer
+        binds them again. A cell that reads one cannot run before its definer
+        has run again (see :meth:`plan`)."""
 
     # -- lookups ------------------------------------------------------------
 
@@ -113,6 +131,52 @@ class Notebook:
             if n.startswith("_") or owner(n) in (None, cell.id)
         }
 
+    def parents(self, cell_id: str) -> list[str]:
+        """The cells ``cell_id`` reads from, in notebook order."""
+        positions = self.cells.positions()
+        return sorted(self.graph.pred[cell_id], key=positions.__getitem__)
+
+    def cell_dict(self, cell: Cell) -> dict[str, Any]:
+        """The cell as clients see it, with ``parents`` from the graph."""
+        data = cell.to_dict()
+        data["parents"] = self.parents(cell.id)
+        return data
+
+    def _drop_bindings(self, cell: Cell, change: Change) -> None:
+        """The cell's names leave the namespace (it is blocked or failed)."""
+        change.remove_names |= self.removable_names(cell)
+        cell.defined = frozenset()
+        self._restore_consumed(cell.id, change)
+
+    def _restore_consumed(
+        self, deleter: str, change: Change, keep: frozenset[str] = frozenset()
+    ) -> None:
+        """``deleter`` no longer removes the names it removed (it was edited,
+        deleted or cannot run): their definers must bind them again."""
+        for name, by in self.consumed.items():
+            if by != deleter or name in keep:
+                continue
+            owner = self.graph.owner(name)
+            if owner is None or owner == deleter or owner not in self.cells:
+                continue
+            change.rerun.add(owner)
+            if self._make_stale(self.cells[owner]):
+                change.changed.append(owner)
+            self._stale_below([owner], change)
+
+    def record_run(self, cell: Cell) -> None:
+        """After a cell ran (successfully or not): what its ``del`` removed is
+        gone until a definer runs; what it bound is back."""
+        consumed = self.consumed
+        if cell.analysis.deletes:
+            owner = self.graph.owner
+            for name in cell.analysis.deletes:
+                if owner(name) != cell.id:
+                    consumed[name] = cell.id
+        if consumed:
+            for name in cell.writes:
+                consumed.pop(name, None)
+
     # -- operations ---------------------------------------------------------
 
     def validate_new(self, cell_id: str, cell_type: str, after: str | None) -> None:
@@ -151,7 +215,9 @@ class Notebook:
         cell.outputs = OutputLog(self.output_budget)
         cell.analysis = self.analyzer(cell_type, code, name)
         index = self.cells.insert(cell, after)
-        delta = self.graph.set_cell(cell_id, linked(cell.reads), linked(cell.writes))
+        delta = self.graph.set_cell(
+            cell_id, graph_reads(cell.analysis), linked(cell.writes), linked(cell.analysis.deletes)
+        )
         change = self._apply_delta(delta, subject=cell_id)
         self._refresh_blocked(cell)
         return cell, index, change
@@ -179,14 +245,36 @@ class Notebook:
         unchanged = code == cell.code and new_type == cell.type and new_name == cell.name
         if unchanged and not reanalyze:
             return Change()
+        old = cell.analysis
+        analysis = self.analyzer(new_type, code, new_name)
+        if analysis.syntax_error is not None and new_type == cell.type:
+            # A draft that does not parse keeps the cell's place in the graph:
+            # an unfinished line never wipes a value (PROTOCOL.md section 2a).
+            analysis = replace(old, syntax_error=analysis.syntax_error)
         cell.code, cell.type, cell.name = code, new_type, new_name
-        cell.analysis = self.analyzer(new_type, code, new_name)
-        delta = self.graph.set_cell(cell_id, linked(cell.reads), linked(cell.writes))
-        change = self._apply_delta(delta, subject=cell_id)
+        cell.analysis = analysis
+        change = Change()
+        gone = cell.defined - analysis.writes
+        if gone:  # names the new code no longer defines leave at once
+            change.remove_names |= gone
+            cell.defined -= gone
+        delta = self.graph.set_cell(
+            cell_id, graph_reads(analysis), linked(analysis.writes), linked(analysis.deletes)
+        )
+        delta_change = self._apply_delta(delta, subject=cell_id)
+        change.changed += delta_change.changed
+        change.remove_names |= delta_change.remove_names
+        change.rerun |= delta_change.rerun
+        change.parents_changed = delta_change.parents_changed
+        was_blocked = cell.status == Status.BLOCKED
         if self._refresh_blocked(cell):
-            change.remove_names |= self.removable_names(cell)
+            self._drop_bindings(cell, change)
         else:
+            if was_blocked:
+                change.rerun.add(cell_id)
             self._make_stale(cell)
+        if old.deletes:
+            self._restore_consumed(cell_id, change, keep=analysis.deletes)
         self._stale_below([cell_id], change)
         positions = self.cells.positions()
         change.changed = sorted(set(change.changed), key=positions.__getitem__)
@@ -198,13 +286,22 @@ class Notebook:
         below = self.graph.descendants([cell_id])
         below.discard(cell_id)
         change = Change(remove_names=self.removable_names(cell))
+        self._restore_consumed(cell_id, change)
         self.cells.remove(cell_id)
         delta = self.graph.remove_cell(cell_id)
         change_delta = self._apply_delta(delta, subject=cell_id)
         change.remove_names |= change_delta.remove_names
-        change.changed = change_delta.changed
+        change.rerun |= change_delta.rerun
+        change.rerun.discard(cell_id)
+        change.parents_changed = change_delta.parents_changed
+        positions = self.cells.positions()
+        change.changed = sorted(
+            {c for c in change.changed + change_delta.changed if c in self.cells},
+            key=positions.__getitem__,
+        )
         # Heirs of names the cell owned were stale-marked by the delta.
         below.update(c for c in delta.inputs_changed if c in self.cells)
+        below |= change.rerun
         return cell, below, change
 
     def move(self, cell_id: str, after: str | None) -> int:
@@ -215,6 +312,12 @@ class Notebook:
     # -- planning -----------------------------------------------------------
 
     def plan(self, roots: Iterable[str], include_roots: bool = True) -> CascadePlan:
+        restorers: dict[str, str] = {}
+        owner = self.graph.owner
+        for name in self.consumed:
+            definer = owner(name)
+            if definer is not None:
+                restorers[name] = definer
         return plan_cascade(
             self.graph,
             roots,
@@ -222,6 +325,7 @@ class Notebook:
             self.cells.positions(),
             is_blocked=self.is_blocked,
             include_roots=include_roots,
+            restorers=restorers,
         )
 
     def upstream_failure(self, cell_id: str) -> CellError | None:
@@ -288,11 +392,15 @@ class Notebook:
                 continue
             cell = cells[cid]
             before = (cell.status, cell.error)
-            if self._refresh_blocked(cell) and before[0] != Status.BLOCKED:
-                change.remove_names |= self.removable_names(cell)
+            if self._refresh_blocked(cell):
+                if before[0] != Status.BLOCKED:
+                    self._drop_bindings(cell, change)
+            elif before[0] == Status.BLOCKED:
+                change.rerun.add(cid)  # runnable again: a triggered cascade includes it
             if (cell.status, cell.error) != before:
                 change.changed.append(cid)
         stale_roots = [c for c in delta.inputs_changed if c in cells and c != subject]
+        change.parents_changed.update(stale_roots)
         for cid in stale_roots:
             if self._make_stale(cells[cid]):
                 change.changed.append(cid)

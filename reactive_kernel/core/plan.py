@@ -41,6 +41,7 @@ def plan_cascade(
     *,
     is_blocked: Callable[[str], bool],
     include_roots: bool = True,
+    restorers: Mapping[str, str] | None = None,
 ) -> CascadePlan:
     """Plan a run of ``roots`` and everything below them.
 
@@ -49,8 +50,38 @@ def plan_cascade(
     never runs on inputs that are out of date. Ancestors are searched only
     through ``idle``/``stale`` cells; a ``success`` cell's ancestors are
     up to date by construction.
+
+    ``restorers`` maps names a ``del`` cell removed to the cells that define
+    them: a region cell that reads one needs its definer to run again first,
+    so the definer joins the roots (and its descendants the region).
     """
     roots = list(roots)
+    region = _region(graph, roots, status, include_roots)
+    if restorers:
+        while True:
+            extra = {
+                restorers[name]
+                for cid in region
+                for name in graph.reads(cid)
+                if name in restorers and restorers[name] not in region
+            }
+            if not extra:
+                break
+            roots += extra
+            region |= _region(graph, extra, status, True)
+    blocked = [c for c in region if is_blocked(c)]
+    runnable = region.difference(blocked)
+    order = topological_order(graph, runnable, position)
+    return CascadePlan(tuple(order), tuple(sorted(blocked, key=position.__getitem__)))
+
+
+def _region(
+    graph: DependencyGraph,
+    roots: list[str] | set[str],
+    status: Callable[[str], Status],
+    include_roots: bool,
+) -> set[str]:
+    """``roots`` and their descendants, plus every idle/stale ancestor."""
     region = graph.descendants(roots)
     if include_roots:
         region.update(roots)
@@ -63,10 +94,7 @@ def plan_cascade(
             if parent not in region and status(parent) in RERUNNABLE:
                 region.add(parent)
                 stack.append(parent)
-    blocked = [c for c in region if is_blocked(c)]
-    runnable = region.difference(blocked)
-    order = topological_order(graph, runnable, position)
-    return CascadePlan(tuple(order), tuple(sorted(blocked, key=position.__getitem__)))
+    return region
 
 
 def topological_order(

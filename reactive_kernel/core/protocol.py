@@ -17,7 +17,7 @@ from .notebook import OpError
 
 COMM_ID = "reactive"
 TARGET_NAME = "reactive"
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 DEFAULT_MAX_CODE = 1 << 20
 """Longest code accepted in one request (characters); bigger is a ``bad_request``."""
 
@@ -72,6 +72,11 @@ class Snapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class RunAll:
+    req: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Configure:
     """Client preferences for the kernel (e.g. a front end that shows cascades
     itself turns the text summary off)."""
@@ -80,7 +85,7 @@ class Configure:
     summary: bool | None
 
 
-Request = Create | Register | Run | Delete | Move | SetDatabase | Snapshot | Configure
+Request = Create | Register | Run | RunAll | Delete | Move | SetDatabase | Snapshot | Configure
 
 
 class _Args:
@@ -151,6 +156,8 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
         return Register(req, a.text("cell_id"), a.code(), a.flag("run"), a.opt_text("name"))
     if op == "run":
         return Run(req, a.text("cell_id"))
+    if op == "run_all":
+        return RunAll(req)
     if op == "delete":
         return Delete(req, a.text("cell_id"))
     if op == "move":
@@ -170,8 +177,8 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
         return Configure(req, summary)
     raise OpError(
         "unknown_op",
-        f"Unknown op {op!r}: use create, register, run, delete, move, set_database, "
-        "snapshot or configure.",
+        f"Unknown op {op[:40]!r}: use create, register, run, run_all, delete, move, "
+        "set_database, snapshot or configure.",
     )
 
 
@@ -205,16 +212,40 @@ def status_entry(cell: Cell) -> dict[str, Any]:
     }
 
 
-def cell_created(cell: Cell, index: int, statuses: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"event": "cell_created", "cell": cell.to_dict(), "index": index, "statuses": statuses}
+def cell_created(
+    cell: dict[str, Any],
+    index: int,
+    statuses: list[dict[str, Any]],
+    parents: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """``cell`` is the cell's dict (with ``parents``); ``parents`` maps other
+    cells whose parents changed to their new parents."""
+    return {
+        "event": "cell_created",
+        "cell": cell,
+        "index": index,
+        "statuses": statuses,
+        "parents": parents or {},
+    }
 
 
-def cell_updated(cell: Cell, statuses: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"event": "cell_updated", "cell": cell.to_dict(), "statuses": statuses}
+def cell_updated(
+    cell: dict[str, Any],
+    statuses: list[dict[str, Any]],
+    parents: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    return {"event": "cell_updated", "cell": cell, "statuses": statuses, "parents": parents or {}}
 
 
-def cell_deleted(cell_id: str, statuses: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"event": "cell_deleted", "cell_id": cell_id, "statuses": statuses}
+def cell_deleted(
+    cell_id: str, statuses: list[dict[str, Any]], parents: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    return {
+        "event": "cell_deleted",
+        "cell_id": cell_id,
+        "statuses": statuses,
+        "parents": parents or {},
+    }
 
 
 def cell_moved(cell_id: str, index: int) -> dict[str, Any]:

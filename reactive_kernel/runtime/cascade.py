@@ -217,10 +217,14 @@ class CascadeRunner:
             if getattr(stream, "_flush_pending", True):
                 stream.flush()
         cell.execution_count = count
-        cell.defined = cell.writes
+        self.notebook.record_run(cell)
         if error is None:
+            cell.defined = cell.writes
             cell.status, cell.error = Status.SUCCESS, None
         else:
+            # A failed cell defines nothing, as its descendants do not run.
+            cell.defined = frozenset()
+            self.forget(self.notebook.removable_names(cell))
             traceback = tuple(getattr(shell, "_last_traceback", None) or ())
             cell.status = Status.ERROR
             cell.error = CellError(type(error).__name__, str(error), traceback)
@@ -228,6 +232,7 @@ class CascadeRunner:
     def _fail_without_running(self, cell: Cell, error: CellError, header: dict[str, Any]) -> None:
         """A cell that cannot run: its names go, and it shows why."""
         self.forget(self.notebook.removable_names(cell))
+        cell.defined = frozenset()
         cell.status, cell.error = Status.ERROR, error
         self.router.begin(cell.id, header["msg_id"], cell.outputs)
         self.publisher.iopub("error", self.error_content(error), header)

@@ -135,6 +135,11 @@ CASES: list[Case] = [
     ("del_tuple", "del a, (b, c)", {"a", "b", "c"}, set()),
     ("del_then_rebind", "x = 1\ndel x\nx = 2", set(), {"x"}),
     ("del_in_function_is_local", "def f():\n    del y", set(), {"f"}),
+    ("del_global_in_function_reads", "def f():\n    global g\n    del g", {"g"}, {"f"}),
+    ("del_global_in_function_bound_here", "g = 1\ndef f():\n    global g\n    del g", set(),
+     {"f", "g"}),
+    ("assign_then_del_global_in_function",
+     "def f():\n    global g\n    g = 1\n    del g", set(), {"f", "g"}),
     # -- statements with targets ------------------------------------------------------
     ("for_target", "for i, (a, b) in pairs:\n    total = a", {"pairs"}, {"i", "a", "b", "total"}),
     ("for_else", "for i in r:\n    pass\nelse:\n    done = i", {"r"}, {"i", "done"}),
@@ -320,3 +325,23 @@ def test_import_is_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("print(len([1]))", {"print", "len"}),
+        ("len = lambda s: 42", set()),
+        ("len = 1\nprint(len)", {"print"}),
+        ("def f(x):\n    return sorted(x)", {"sorted"}),
+        ("def f(x):\n    return sorted(x)\nsorted = None", set()),
+        ("x = __name__", set()),
+        ("class C(Exception):\n    pass", {"Exception"}),
+        ("y = [abs(v) for v in xs]", {"abs"}),
+    ],
+)
+def test_builtins_used(code: str, expected: set[str]) -> None:
+    """Builtins are not reads, but are recorded so that shadowing one links cells."""
+    result = analyze_python(code)
+    assert set(result.builtins) == expected
+    assert not (result.builtins & result.reads)

@@ -606,3 +606,54 @@ def test_long_chain_edit_middle_cell_touches_o1(long_chain: DependencyGraph) -> 
     delta = g.set_cell(*chain_spec(0))
     assert len(delta.touched) == CHAIN_LEN
     assert g.cycle(f"c{mid}") is None
+
+
+# -- del: a deleting cell runs after every other reader of the name ------------------
+
+DEL_CASES = [
+    # (cells as (id, reads, writes, deletes), expected edges, expected cycle groups)
+    (
+        [("w", set(), {"a"}, set()), ("d", {"a"}, set(), {"a"}), ("r", {"a"}, set(), set())],
+        {("w", "d"): {"a"}, ("w", "r"): {"a"}, ("r", "d"): {"a"}},
+        set(),
+    ),
+    (  # two cells deleting one name: each reads it, so they form a cycle
+        [("w", set(), {"a"}, set()), ("d1", {"a"}, set(), {"a"}), ("d2", {"a"}, set(), {"a"})],
+        {("w", "d1"): {"a"}, ("w", "d2"): {"a"}, ("d1", "d2"): {"a"}, ("d2", "d1"): {"a"}},
+        {frozenset({"d1", "d2"})},
+    ),
+    (  # the reader comes first and the deleter defines what the reader needs: a cycle
+        [("d", {"a"}, {"x"}, {"a"}), ("r", {"a", "x"}, set(), set())],
+        {("d", "r"): {"x"}, ("r", "d"): {"a"}},
+        {frozenset({"d", "r"})},
+    ),
+]
+
+
+@pytest.mark.parametrize(("cells", "want_edges", "want_cycles"), DEL_CASES)
+def test_deleters_follow_readers(
+    cells: list[tuple[str, set[str], set[str], set[str]]],
+    want_edges: Edges,
+    want_cycles: set[frozenset[str]],
+) -> None:
+    g = DependencyGraph()
+    for cid, reads, writes, deletes in cells:
+        g.set_cell(cid, reads, writes, deletes)
+    assert edges(g) == want_edges
+    assert cycles(g) == want_cycles
+
+
+def test_deleter_edges_go_when_the_del_or_the_read_goes() -> None:
+    g = DependencyGraph()
+    g.set_cell("w", set(), {"a"})
+    g.set_cell("d", {"a"}, set(), {"a"})
+    g.set_cell("r", {"a"}, set())
+    g.set_cell("r", set(), set())  # no longer reads a
+    assert ("r", "d") not in g.nx_graph.edges
+    g.set_cell("r", {"a"}, set())
+    assert ("r", "d") in g.nx_graph.edges
+    delta = g.set_cell("d", set(), {"z"})  # no longer deletes a
+    assert edges(g) == {("w", "r"): {"a"}}
+    assert "d" in delta.inputs_changed
+    g.remove_cell("r")
+    assert edges(g) == {}

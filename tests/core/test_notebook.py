@@ -188,9 +188,10 @@ def test_delete_never_run_cell() -> None:
 
 def test_delete_includes_private_names_and_names_no_longer_written() -> None:
     nb = make(("a", "_t = 1\nx = _t\nold = 2"), run=("a",))
-    nb.register("a", "_t = 1\nx = _t")
+    change = nb.register("a", "_t = 1\nx = _t")
+    assert change.remove_names == {"old"}  # no longer defined: gone at once
     _, _, change = nb.delete("a")
-    assert change.remove_names == {"_t", "x", "old"}
+    assert change.remove_names == {"_t", "x"}
 
 
 def test_delete_blocked_definer_keeps_owners_name() -> None:
@@ -206,7 +207,7 @@ def test_delete_owner_hands_name_to_next_definer() -> None:
     nb = make(("a", "x = 1"), ("b", "x = 2"), ("r", "print(x)"), run=("a", "r"))
     _, below, change = nb.delete("a")
     assert change.remove_names == {"x"}
-    assert below == {"r"}
+    assert below == {"b", "r"}  # the heir is runnable now: the delete's cascade runs it
     assert "b" in change.changed
     assert (nb.cells["b"].status, nb.cells["b"].error) == (I, None)
     assert nb.cells["r"].status == T

@@ -211,3 +211,19 @@ def test_topological_order_appends_leftover_cycle_in_notebook_order() -> None:
     assert topological_order(g, {"a", "b", "c"}, position) == ["c", "b", "a"]
     assert topological_order(g, ["a", "c"], position) == ["c", "a"]
     assert topological_order(g, [], position) == []
+
+
+def test_plan_runs_the_definer_of_a_deleted_name_first() -> None:
+    """Once a ``del`` cell removed ``a``, running a reader of ``a`` runs its
+    definer again, and with it the ``del`` cell (which runs after readers)."""
+    nb = Notebook()
+    for cid, code in (("w", "a = 2"), ("d", "del a"), ("r", "print(a)")):
+        nb.create(cid, code=code)
+    for cell in nb.cells:
+        cell.status, cell.execution_count = Status.SUCCESS, 1
+        nb.record_run(cell)
+    assert nb.consumed == {"a": "d"}
+    assert nb.plan(["r"]).order == ("w", "r", "d")
+    nb.record_run(nb.cells["w"])
+    assert nb.consumed == {}
+    assert nb.plan(["r"]).order == ("r", "d")

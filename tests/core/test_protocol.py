@@ -291,19 +291,20 @@ def test_cell_events() -> None:
     cell = make_cell()
     statuses = [protocol.status_entry(cell)]
     assert statuses == [{"cell_id": "c1", "status": "idle", "execution_count": None, "error": None}]
-    created = protocol.cell_created(cell, 3, statuses)
+    created = protocol.cell_created(cell.to_dict(), 3, statuses)
     assert created["event"] == "cell_created" and created["index"] == 3
     assert created["cell"] == cell.to_dict() and created["statuses"] == statuses
-    updated = protocol.cell_updated(cell, [])
+    updated = protocol.cell_updated(cell.to_dict(), [])
     assert (updated["event"], updated["cell"]["id"], updated["statuses"]) == (
         "cell_updated",
         "c1",
         [],
     )
-    assert protocol.cell_deleted("c1", []) == {
+    assert protocol.cell_deleted("c1", [], {"c2": ["c0"]}) == {
         "event": "cell_deleted",
         "cell_id": "c1",
         "statuses": [],
+        "parents": {"c2": ["c0"]},
     }
     assert protocol.cell_moved("c1", 0) == {"event": "cell_moved", "cell_id": "c1", "index": 0}
     json.dumps([created, updated])
@@ -312,4 +313,4 @@ def test_cell_events() -> None:
 def test_constants() -> None:
     assert protocol.COMM_ID == "reactive"
     assert protocol.TARGET_NAME == "reactive"
-    assert protocol.PROTOCOL_VERSION == 1
+    assert protocol.PROTOCOL_VERSION == 2

@@ -29,7 +29,7 @@ def test_create_events_and_snapshot(fresh_kernel: KernelHarness) -> None:
     k.create("mid", "m = a", after="top")
     snap = k.snapshot()
     assert [c["id"] for c in snap["cells"]] == ["top", "mid", "a"]
-    assert snap["protocol"] == 1 and snap["database"] == "sqlite://"
+    assert snap["protocol"] == 2 and snap["database"] == "sqlite://"
     assert snap["cells"][1]["reads"] == ["a"]
 
 
