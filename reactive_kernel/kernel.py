@@ -202,9 +202,10 @@ class ReactiveKernel(IPythonKernel):
                 except OpError as exc:
                     print(f"%reactive db: {exc.message}", file=sys.stderr)
                 continue
+            rerun: set[str] = set()
             if op == "upsert":
                 try:
-                    cell_id = self._upsert(parent, cell_id, code)
+                    cell_id, rerun = self._upsert(parent, cell_id, code)
                 except OpError as exc:
                     print(f"%%reactive: {exc.message}", file=sys.stderr)
                     continue
@@ -213,15 +214,16 @@ class ReactiveKernel(IPythonKernel):
                 continue
             trigger = Trigger(op, cell_id, parent, inline=True)
             if op == "run":
-                await self.reactive.cascade([cell_id], trigger)
+                await self.reactive.cascade([cell_id, *sorted(rerun)], trigger)
             else:
                 await self.reactive.cascade(self.reactive.delete(parent, cell_id), trigger)
 
-    def _upsert(self, parent: dict[str, Any], cell_id: str, code: str) -> str:
+    def _upsert(self, parent: dict[str, Any], cell_id: str, code: str) -> tuple[str, set[str]]:
+        """Create or register a console-defined cell; also returns the cells a
+        run of it must include (see ``Change.rerun``)."""
         if cell_id in self.notebook:
-            self.reactive.register(parent, cell_id, code)
-            return cell_id
-        return self.reactive.create(parent, code=code, cell_id=cell_id or None)
+            return cell_id, self.reactive.register(parent, cell_id, code)
+        return self.reactive.create(parent, code=code, cell_id=cell_id or None), set()
 
     def _comm_open(self, stream: Any, ident: Any, msg: dict[str, Any]) -> None:
         if not self._is_ours(msg):  # the reactive comm is open from the start
