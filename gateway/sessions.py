@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .paths import PathError, confine
+from .notebooks import notebook_target
 from .registry import KernelRegistry
 
 NOTEBOOK_ENV = "REACTIVE_NOTEBOOK"
@@ -60,12 +60,11 @@ class NotebookSessions:
     ) -> tuple[Session, bool]:
         """The session for ``path``: ``(session, created)``.
 
-        Raises :class:`~gateway.paths.PathError` for paths outside the root
+        Raises :class:`~gateway.paths.PathError` for paths outside the root or
+        files that must not be bound (:func:`~gateway.notebooks.notebook_target`)
         and :class:`~gateway.registry.UnknownKernelSpec` for unknown kernels.
         """
-        confined = confine(self.root, path)
-        if not confined.absolute.parent.is_dir():
-            raise PathError(400, f"the directory of {path!r} does not exist")
+        confined = notebook_target(self.root, path)
         lock = self._locks.setdefault(confined.relative, asyncio.Lock())
         async with lock:
             self._forget_gone_kernels()
