@@ -194,6 +194,9 @@ class ChannelsHandler(WebSocketHandler):
             await self.kernel.send(client, msg)
         except KernelUnavailable as e:
             client.error(e.code, str(e), msg.header_dict)
+        except Exception:  # a frame the checks above let through but routing cannot use
+            log.exception("client %s: frame refused", client.session_id)
+            client.error("bad_message", "the gateway could not route this message")
 
     def on_close(self) -> None:
         if self.client is not None:

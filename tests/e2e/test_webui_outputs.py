@@ -13,11 +13,13 @@ from typing import Any
 from nbtools import add_cell, cells, expect, expect_output, expect_status, run
 
 PNG_1PX = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg"
+    "=="
 )
 HOSTILE = (
     '<meta http-equiv="refresh" content="0;url=about:blank">'
-    "<style>body { background: rgb(255, 0, 0) !important } .cell { display: none !important }</style>"
+    "<style>body { background: rgb(255, 0, 0) !important }"
+    " .cell { display: none !important }</style>"
     '<form id="evil-form" action="/api/kernels" method="post"><input name="q" id="evil-input">'
     "<button>go</button></form>"
     '<iframe id="evil-frame" srcdoc="<p>framed</p>"></iframe>'
@@ -59,7 +61,8 @@ def _assert_safe_and_rendered(page: Any) -> None:
     assert overlay["y"] >= box["y"] - 1  # placed in the box, not at the page's top
     toolbar = page.locator("#add-python").bounding_box()
     assert toolbar
-    for x, y in ((toolbar["x"] + 2, toolbar["y"] + 2), (box["x"] + 5, box["y"] + box["height"] + 5)):
+    below = (box["x"] + 5, box["y"] + box["height"] + 5)
+    for x, y in ((toolbar["x"] + 2, toolbar["y"] + 2), below):
         hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y)?.id ?? ''", [x, y])
         assert hit != "overlay", (x, y)  # clipped to the box: nothing above or below is covered
     # what is useful still renders
