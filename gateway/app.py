@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import shutil
 import signal
 import sys
@@ -28,7 +27,6 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_core.application import JupyterApp, base_aliases, base_flags
 from tornado import web
 from tornado.httpserver import HTTPServer
-from tornado.log import access_log
 from tornado.netutil import bind_sockets
 from traitlets import Float, Integer, Unicode, default
 
@@ -36,6 +34,8 @@ from . import __version__
 from .auth import generate_token
 from .handlers import NotFoundHandler, rest_handlers
 from .kernels import KernelSettings
+from .logs import install as scrub_logs
+from .logs import log_request
 from .registry import KernelRegistry
 from .services import Services
 from .sessions import NotebookSessions
@@ -188,6 +188,7 @@ class GatewayApp(JupyterApp):
             logging.getLogger(name).parent = self.log
         runtime_dir = Path(tempfile.mkdtemp(prefix="reactive-gateway-"))
         services = self.build_services(runtime_dir)
+        scrub_logs(self.log, services.token)
         sockets = bind_sockets(self.port, self.ip)
         server = HTTPServer(self.web_app(services), max_body_size=self.max_message_size)
         server.add_sockets(sockets)
@@ -230,21 +231,6 @@ class GatewayApp(JupyterApp):
             await asyncio.gather(
                 *(k.km.shutdown_kernel(now=True) for k in kernels), return_exceptions=True
             )
-
-
-TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&]*")
-
-
-def log_request(handler: web.RequestHandler) -> None:
-    """tornado's access log, with ``?token=`` redacted from the URI."""
-    status = handler.get_status()
-    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
-    request = handler.request
-    uri = TOKEN_IN_QUERY.sub(r"\1[secret]", request.uri or "")
-    access_log.log(
-        level, "%d %s %s (%s) %.2fms", status, request.method, uri, request.remote_ip,
-        1000.0 * request.request_time(),
-    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
