@@ -26,6 +26,8 @@ class Services:
     root: Path
     token: str
     allow_origin: str = ""
+    allowed_hosts: frozenset[str] | None = None
+    """Host names served besides local ones; ``None``: every host (remote access on)."""
     default_kernel_name: str = "python3"
     max_client_buffer: int = 64 * 1024 * 1024
     max_bad_frames: int = 100
