@@ -32,6 +32,7 @@ from traitlets import Bool, Float, Integer, Unicode, default
 
 from . import __version__
 from .auth import generate_token, host_allowed, listens_locally, parse_hosts
+from .budget import OutputBudget
 from .handlers import HostRefusedHandler, NotFoundHandler, rest_handlers
 from .kernels import KernelSettings
 from .logs import install as scrub_logs
@@ -56,6 +57,7 @@ aliases = {
     "heartbeat-interval": "GatewayApp.heartbeat_interval",
     "max-message-size": "GatewayApp.max_message_size",
     "client-buffer": "GatewayApp.max_client_buffer",
+    "max-buffered-bytes": "GatewayApp.max_buffered_bytes",
     "allowed-hosts": "GatewayApp.allowed_hosts",
 }
 flags = {
@@ -148,6 +150,12 @@ class GatewayApp(JupyterApp):
         64 * 1024 * 1024,
         help="Bytes that may wait to be sent to one client; past it the client is closed (1008).",
     ).tag(config=True)
+    max_buffered_bytes = Integer(
+        256 * 1024 * 1024,
+        help="Bytes of output that may wait to be sent to all clients together (0: no limit). "
+        "Past it the clients furthest behind are closed first (1008, with the reason), never "
+        "one whose backlog is within its fair share of this budget.",
+    ).tag(config=True)
     max_bad_frames = Integer(
         100, help="Malformed frames a client may send before it is closed (1008)."
     ).tag(config=True)
@@ -198,6 +206,7 @@ class GatewayApp(JupyterApp):
             default_kernel_name=self.default_kernel_name,
             max_client_buffer=self.max_client_buffer,
             max_bad_frames=self.max_bad_frames,
+            budget=OutputBudget(self.max_buffered_bytes),
         )
 
     def web_app(self, services: Services) -> web.Application:
