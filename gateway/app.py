@@ -153,8 +153,9 @@ class GatewayApp(JupyterApp):
     max_buffered_bytes = Integer(
         256 * 1024 * 1024,
         help="Bytes of output that may wait to be sent to all clients together (0: no limit). "
-        "Past it the clients furthest behind are closed first (1008, with the reason), never "
-        "one whose backlog is within its fair share of this budget.",
+        "Past it the clients furthest behind (most bytes queued since their socket last took a "
+        "write) are closed first (1008, with the reason), never one within its fair share "
+        "of this budget.",
     ).tag(config=True)
     max_bad_frames = Integer(
         100, help="Malformed frames a client may send before it is closed (1008)."

@@ -93,6 +93,7 @@ class WebSocketClient:
         self._outbox: list[bytes] = []
         self._queued = 0
         self._loop = asyncio.get_running_loop()
+        self.stalled = 0  # bytes queued since its socket last took a write
 
     @property
     def backlog(self) -> int:
@@ -127,6 +128,7 @@ class WebSocketClient:
             self._loop.call_soon(self._flush)
         self._outbox.append(frame)
         self._queued += size
+        self.stalled += size
         self.budget.charge(size)
 
     def _flush(self) -> None:
@@ -167,8 +169,9 @@ class WebSocketClient:
         self.pending -= size
         if not self._released:
             self.budget.release(size)
-        if not future.cancelled():
-            future.exception()  # consumed: a closed stream is handled by on_close
+        if not future.cancelled() and future.exception() is None:
+            self.stalled = 0
+        # (an exception is consumed here: a closed stream is handled by on_close)
 
     _released = False
 

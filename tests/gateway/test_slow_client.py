@@ -88,7 +88,7 @@ async def test_a_reader_that_keeps_up_is_never_closed(make_gateway: Any) -> None
 
 
 async def test_the_gateway_budget_closes_the_clients_furthest_behind(make_gateway: Any) -> None:
-    budget = 60_000_000
+    budget = 100_000_000
     gw = make_gateway(f"--max-buffered-bytes={budget}", "--log-level=INFO")
     model = await start_kernel(gw)
     kid = model["id"]
@@ -104,7 +104,10 @@ async def test_the_gateway_budget_closes_the_clients_furthest_behind(make_gatewa
     assert kernel["connections"] == 1
     log = gw.output()
     closed = [line for line in log.splitlines() if "gateway output budget exceeded" in line]
-    assert len(closed) == 10, log[-3000:]
+    too_slow = [line for line in log.splitlines() if "closing client idle: 1008 client too" in line]
+    # the budget closes idle clients until the last one or two fit in it; those then
+    # meet their own bound (--client-buffer, 64 MB)
+    assert len(closed) >= 7 and len(closed) + len(too_slow) == 10, log[-3000:]
     assert all(": 1008 " in line and "furthest behind" in line for line in closed)
     reasons = [len(line.split(": 1008 ", 1)[1].encode()) for line in closed]
     assert max(reasons) <= 123  # fits a close frame
@@ -113,7 +116,7 @@ async def test_the_gateway_budget_closes_the_clients_furthest_behind(make_gatewa
         conn.close()
 
 
-def test_budget_picks_the_furthest_behind_and_spares_fair_shares() -> None:
+def test_budget_picks_the_furthest_behind_and_spares_those_keeping_up() -> None:
     from dataclasses import dataclass
 
     from gateway.budget import OutputBudget
@@ -121,18 +124,20 @@ def test_budget_picks_the_furthest_behind_and_spares_fair_shares() -> None:
     @dataclass
     class C:
         backlog: int
+        stalled: int
         closed: bool = False
 
         def close(self, code: int, reason: str) -> None:
             self.closed = True
 
     budget = OutputBudget(100)
-    keeper, mid, far = C(10), C(30), C(55)
     budget.charge(95)
-    assert budget.laggards([keeper, mid, far], 4) == []  # fits
-    assert budget.laggards([keeper, mid, far], 10) == [far]  # the furthest behind first
-    assert budget.laggards([keeper, mid, far], 60) == [far]  # mid is within its share (33)
-    everyone_keeps_up = [C(20) for _ in range(5)]
-    assert budget.laggards(everyone_keeping_up := everyone_keeps_up, 50) == []
-    assert everyone_keeping_up
-    assert OutputBudget(0).laggards([far], 10**9) == []  # 0: no limit
+    # the reader has the most bytes waiting, but its socket took a write 5 bytes ago
+    small, stalled, longest, reading = C(10, 10), C(30, 30), C(25, 40), C(60, 5)
+    clients = [small, stalled, longest, reading]
+    assert budget.laggards(clients, 4) == []  # fits
+    assert budget.laggards(clients, 10) == [longest]  # stalled the most goes first
+    assert budget.laggards(clients, 40) == [longest, stalled]  # only as many as needed
+    # neither the reader nor the one within its fair share (100 / 4) is ever chosen
+    assert budget.laggards(clients, 10**6) == [longest, stalled]
+    assert OutputBudget(0).laggards(clients, 10**9) == []  # 0: no limit
