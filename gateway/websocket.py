@@ -134,12 +134,12 @@ class WebSocketClient:
     def _flush(self) -> None:
         frames, self._outbox, size, self._queued = self._outbox, [], self._queued, 0
         connection = self.handler.ws_connection
-        if self.closed or not frames or connection is None or connection.is_closing():
-            self.budget.release(size)
-            return
         stream = getattr(connection, "stream", None)  # tornado's WebSocketProtocol13.stream
+        if self.closed or not frames or connection is None or connection.is_closing():
+            stream = None
         if stream is None:
-            self.budget.release(size)
+            if not self._released:  # (a closed client's bytes were released on closing)
+                self.budget.release(size)
             return
         # whole frames only, so tornado's own pings and close frame interleave safely;
         # small ones joined (one syscall), large ones passed as they are (shared, no copy)
