@@ -56,8 +56,9 @@ bench: setup  ## benchmarks: ratios against plain ipykernel measured in the same
 	$(PY) benchmarks/bench_notebook_file.py
 	$(PY) benchmarks/bench_sql.py
 
-bench-gateway: setup  ## gateway latency vs direct ZMQ and jupyter server; 50-client fan-out
+bench-gateway: setup  ## gateway latency vs direct ZMQ and jupyter server; 50-client fan-out; memory under a flood
 	$(PY) benchmarks/bench_gateway.py
+	$(PY) benchmarks/bench_gateway_memory.py
 
 bench-webui: setup webui  ## the web notebook in Chromium: open 500 cells, 200-cell cascade
 	$(PY) benchmarks/bench_webui.py

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import shutil
 import signal
 import sys
@@ -28,14 +27,16 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_core.application import JupyterApp, base_aliases, base_flags
 from tornado import web
 from tornado.httpserver import HTTPServer
-from tornado.log import access_log
 from tornado.netutil import bind_sockets
-from traitlets import Float, Integer, Unicode, default
+from traitlets import Bool, Float, Integer, Unicode, default
 
 from . import __version__
-from .auth import generate_token
-from .handlers import NotFoundHandler, rest_handlers
+from .auth import generate_token, host_allowed, listens_locally, parse_hosts
+from .budget import OutputBudget
+from .handlers import HostRefusedHandler, NotFoundHandler, rest_handlers
 from .kernels import KernelSettings
+from .logs import install as scrub_logs
+from .logs import log_request
 from .registry import KernelRegistry
 from .services import Services
 from .sessions import NotebookSessions
@@ -56,7 +57,27 @@ aliases = {
     "heartbeat-interval": "GatewayApp.heartbeat_interval",
     "max-message-size": "GatewayApp.max_message_size",
     "client-buffer": "GatewayApp.max_client_buffer",
+    "max-buffered-bytes": "GatewayApp.max_buffered_bytes",
+    "allowed-hosts": "GatewayApp.allowed_hosts",
 }
+flags = {
+    **base_flags,
+    "allow-remote-access": (
+        {"GatewayApp": {"allow_remote_access": True}},
+        "Serve requests whatever their Host header names (see GatewayApp.allow_remote_access).",
+    ),
+}
+
+
+class GatewayApplication(web.Application):
+    """tornado's Application, refusing requests whose ``Host`` is not allowed before
+    any route sees them (DNS rebinding; see :func:`gateway.auth.host_allowed`)."""
+
+    def find_handler(self, request: Any, **kwargs: Any) -> Any:
+        services: Services = self.settings["services"]
+        if not host_allowed(request.host or "", services.allowed_hosts):
+            return self.get_handler_delegate(request, HostRefusedHandler, {"services": services})
+        return super().find_handler(request, **kwargs)
 
 
 class GatewayApp(JupyterApp):
@@ -70,7 +91,7 @@ class GatewayApp(JupyterApp):
         "with notebook sessions shared by every client."
     )
     aliases = aliases
-    flags = base_flags
+    flags = flags
 
     ip = Unicode("127.0.0.1", help="Interface to listen on.").tag(config=True)
     port = Integer(8899, help="Port to listen on (0: any free port).").tag(config=True)
@@ -87,6 +108,17 @@ class GatewayApp(JupyterApp):
         "",
         help="Origins (comma-separated, or '*') allowed to open WebSockets and read REST "
         "from a browser, besides this gateway's own host.",
+    ).tag(config=True)
+    allow_remote_access = Bool(
+        help="Serve requests whatever host name their Host header gives. Off by default when "
+        "listening on a loopback address (then only localhost and loopback addresses, plus "
+        "allowed_hosts, are served: a defence against DNS rebinding, as in jupyter_server); "
+        "on otherwise.",
+    ).tag(config=True)
+    allowed_hosts = Unicode(
+        "",
+        help="Host names (comma-separated) served besides local ones when allow_remote_access "
+        "is off, e.g. a name for this machine used through an SSH tunnel.",
     ).tag(config=True)
     default_kernel_name = Unicode("python3", help="Kernelspec used when a request names none.").tag(
         config=True
@@ -118,12 +150,23 @@ class GatewayApp(JupyterApp):
         64 * 1024 * 1024,
         help="Bytes that may wait to be sent to one client; past it the client is closed (1008).",
     ).tag(config=True)
+    max_buffered_bytes = Integer(
+        256 * 1024 * 1024,
+        help="Bytes of output that may wait to be sent to all clients together (0: no limit). "
+        "Past it the clients furthest behind (most bytes queued since their socket last took a "
+        "write) are closed first (1008, with the reason), never one within its fair share "
+        "of this budget.",
+    ).tag(config=True)
     max_bad_frames = Integer(
         100, help="Malformed frames a client may send before it is closed (1008)."
     ).tag(config=True)
     ws_ping_interval = Float(
         30.0, help="Seconds between WebSocket pings (0: never), to drop vanished clients."
     ).tag(config=True)
+
+    @default("allow_remote_access")
+    def _allow_remote_access_default(self) -> bool:
+        return not listens_locally(self.ip)
 
     @default("root_dir")
     def _root_dir_default(self) -> str:
@@ -160,9 +203,11 @@ class GatewayApp(JupyterApp):
             root=root,
             token=self.token or generate_token(),
             allow_origin=self.allow_origin,
+            allowed_hosts=None if self.allow_remote_access else parse_hosts(self.allowed_hosts),
             default_kernel_name=self.default_kernel_name,
             max_client_buffer=self.max_client_buffer,
             max_bad_frames=self.max_bad_frames,
+            budget=OutputBudget(self.max_buffered_bytes),
         )
 
     def web_app(self, services: Services) -> web.Application:
@@ -174,8 +219,9 @@ class GatewayApp(JupyterApp):
             *webui_handlers(services),
             (r".*", NotFoundHandler, args),
         ]
-        return web.Application(
+        return GatewayApplication(
             handlers,
+            services=services,
             log_function=log_request,
             allow_origin=self.allow_origin,
             websocket_max_message_size=self.max_message_size,
@@ -188,6 +234,7 @@ class GatewayApp(JupyterApp):
             logging.getLogger(name).parent = self.log
         runtime_dir = Path(tempfile.mkdtemp(prefix="reactive-gateway-"))
         services = self.build_services(runtime_dir)
+        scrub_logs(self.log, services.token)
         sockets = bind_sockets(self.port, self.ip)
         server = HTTPServer(self.web_app(services), max_body_size=self.max_message_size)
         server.add_sockets(sockets)
@@ -230,21 +277,6 @@ class GatewayApp(JupyterApp):
             await asyncio.gather(
                 *(k.km.shutdown_kernel(now=True) for k in kernels), return_exceptions=True
             )
-
-
-TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&]*")
-
-
-def log_request(handler: web.RequestHandler) -> None:
-    """tornado's access log, with ``?token=`` redacted from the URI."""
-    status = handler.get_status()
-    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
-    request = handler.request
-    uri = TOKEN_IN_QUERY.sub(r"\1[secret]", request.uri or "")
-    access_log.log(
-        level, "%d %s %s (%s) %.2fms", status, request.method, uri, request.remote_ip,
-        1000.0 * request.request_time(),
-    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,13 +5,25 @@ from ``Authorization: token T`` (what jupyter_server's gateway client sends),
 ``Authorization: Bearer T`` or ``?token=T`` (what browsers can do for a
 WebSocket). Missing credentials answer 401, wrong ones 403, so a client can
 tell "log in" from "you may not".
+
+DNS rebinding: a page at ``http://evil.example:PORT`` whose name is made to resolve
+to 127.0.0.1 is same-origin with itself, so the Origin check alone passes it. As
+jupyter_server does, a gateway listening on a loopback address therefore answers
+only requests whose ``Host`` names a local host (:func:`host_allowed`), unless
+remote access is allowed or the host is listed.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
+import re
 import secrets
+import socket
 from urllib.parse import urlsplit
+
+LOCAL_HOSTNAMES = frozenset({"localhost"})
+_HOST_PORT = re.compile(r"^(.*?)(:\d+)?$")
 
 
 def generate_token() -> str:
@@ -55,3 +67,51 @@ def listed_origin(origin: str, allow_origin: str) -> bool:
         return True
     allowed = {o.strip().rstrip("/").lower() for o in allow_origin.split(",") if o.strip()}
     return origin.rstrip("/").lower() in allowed
+
+
+def listens_locally(ip: str) -> bool:
+    """Whether ``ip`` (the listening address, or a host name) is loopback only: then
+    remote access is off by default, as in jupyter_server."""
+    if ip in ("", "0.0.0.0", "::"):
+        return False
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        pass
+    if ip.lower() in LOCAL_HOSTNAMES:
+        return True
+    try:
+        infos = socket.getaddrinfo(ip, None, 0, socket.SOCK_STREAM)
+    except OSError:
+        return False
+    addresses = {str(info[4][0]).split("%")[0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def host_name(host_header: str) -> str:
+    """The name in a ``Host`` header, without its port or IPv6 brackets, lower case."""
+    match = _HOST_PORT.match(host_header.strip())
+    name = match.group(1) if match else host_header
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    return name.lower().rstrip(".")
+
+
+def host_allowed(host_header: str, allowed_hosts: frozenset[str] | None) -> bool:
+    """Whether a request with this ``Host`` may be served. ``None`` allows every host
+    (remote access on); otherwise the host must be local (``localhost``, a loopback
+    address) or listed in ``allowed_hosts`` (lower-case names)."""
+    if allowed_hosts is None:
+        return True
+    name = host_name(host_header)
+    if name in LOCAL_HOSTNAMES or name in allowed_hosts:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_hosts(value: str) -> frozenset[str]:
+    """``--allowed-hosts a.example,b.example`` as a set of lower-case names."""
+    return frozenset(host_name(h) for h in value.split(",") if h.strip())

@@ -38,6 +38,7 @@ from .message import Message, from_dicts, new_header
 
 CHANNELS = ("iopub", "shell", "control", "stdin")
 READ_BATCH = 256  # messages drained from one socket before the others get a turn
+READ_BYTES = 2 * 1024 * 1024  # bytes read before clients' writes get a turn of the loop
 
 
 class Client(Protocol):
@@ -142,12 +143,12 @@ class KernelBridge:
             names[sock] = name
             fds.append(sock.FD)
             loop.add_reader(sock.FD, self._wake)
-        since_yield = 0
+        since_yield = bytes_since_yield = 0
         try:
             while True:
                 ready = poller.poll(0)
                 if not ready:
-                    since_yield = 0
+                    since_yield = bytes_since_yield = 0
                     await self._sleep(loop)  # the batch's writes go out meanwhile
                     continue
                 for sock, _ in ready:
@@ -158,12 +159,17 @@ class KernelBridge:
                         except zmq.Again:
                             break
                         since_yield += 1
+                        bytes_since_yield += sum(len(f) for f in frames)
                         try:
                             self._dispatch(name, frames)
                         except Exception:  # a bad message must not stop the reader
                             self.log.exception("bridge: could not handle a %s message", name)
-                if since_yield >= READ_BATCH:  # a long burst: let clients' writes go out
-                    since_yield = 0
+                        if bytes_since_yield >= READ_BYTES:
+                            break
+                # a long burst (many messages, or a few large ones): let clients'
+                # writes go out, so one that keeps up is never buried under a burst
+                if since_yield >= READ_BATCH or bytes_since_yield >= READ_BYTES:
+                    since_yield = bytes_since_yield = 0
                     await asyncio.sleep(0)
         finally:
             for fd in fds:

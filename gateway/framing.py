@@ -50,7 +50,20 @@ class FrameError(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.header = header
+        self.header = _echoable(header)
+
+
+def _echoable(header: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The scalar fields of a refused header, to echo as the error's parent header:
+    a field that JSON cannot carry (msgpack ``bin``, a nested document) is left out,
+    so the answer can always be built."""
+    if not isinstance(header, dict):
+        return None
+    return {
+        k: v
+        for k, v in header.items()
+        if isinstance(k, str) and (v is None or isinstance(v, str | int | float | bool))
+    }
 
 
 def choose_subprotocol(offered: Sequence[str]) -> str | None:
@@ -174,6 +187,8 @@ def decode_json(data: bytes | str) -> Message:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError):
         raise FrameError("bad_json", "the frame is not valid JSON") from None
+    except RecursionError:
+        raise FrameError("too_deep", "the frame's JSON is nested too deeply") from None
     if not isinstance(obj, dict):
         raise FrameError("bad_message", "a message must be a JSON object")
     return _from_mapping(obj, buffers)
@@ -260,7 +275,7 @@ def _from_mapping(obj: dict[str, Any], buffers: list[bytes]) -> Message:
             raise FrameError("bad_message", f"{name} must be an object", header)
         try:
             docs.append(dumps(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             raise FrameError("bad_message", f"{name} is not JSON-serializable", header) from None
     msg = Message(channel, docs[0], docs[1], docs[2], docs[3], buffers)
     msg._header = header
@@ -273,6 +288,8 @@ def _json_doc(name: str, part: bytes) -> dict[str, Any]:
         value = json.loads(part)
     except (ValueError, UnicodeDecodeError):
         raise FrameError("bad_json", f"the {name} part is not valid JSON") from None
+    except RecursionError:
+        raise FrameError("too_deep", f"the {name} part is nested too deeply") from None
     if not isinstance(value, dict):
         raise FrameError("bad_message", f"the {name} part must be a JSON object")
     return value
@@ -286,9 +303,9 @@ def _check_header(header: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_channel(channel: Any, header: dict[str, Any]) -> None:
-    if channel not in CLIENT_CHANNELS:
+    if not isinstance(channel, str) or channel not in CLIENT_CHANNELS:
         raise FrameError(
             "unknown_channel",
-            f"channel {channel!r} is not one of {', '.join(sorted(CLIENT_CHANNELS))}",
+            f"channel {str(channel)[:40]!r} is not one of {', '.join(sorted(CLIENT_CHANNELS))}",
             header,
         )

@@ -16,7 +16,7 @@ from typing import Any
 from tornado import web
 
 from . import __version__
-from .auth import check_token, listed_origin, token_from
+from .auth import check_token, host_name, listed_origin, token_from
 from .paths import PathError, confine_dir
 from .registry import UnknownKernelSpec, client_env
 from .services import Services
@@ -214,6 +214,22 @@ class NotFoundHandler(APIHandler):
     def prepare(self) -> None:
         super().prepare()
         raise web.HTTPError(404, "no such endpoint")
+
+
+class HostRefusedHandler(APIHandler):
+    """Every request whose ``Host`` is not allowed (see :func:`gateway.auth.host_allowed`):
+    403 before the token is even looked at."""
+
+    def prepare(self) -> None:
+        host = host_name(self.request.host)
+        raise web.HTTPError(
+            403,
+            "Blocking request with non-local 'Host' %s: this gateway listens on a loopback "
+            "address. To serve that name, start it with --allowed-hosts=%s (or "
+            "--allow-remote-access).",
+            host[:100],
+            host[:100],
+        )
 
 
 def rest_handlers(services: Services) -> list[tuple[str, type[web.RequestHandler], dict[str, Any]]]:

@@ -13,7 +13,8 @@ that decides whether it is alive:
   (so ``REACTIVE_NOTEBOOK`` still binds it to its notebook) and cwd, the
   bridge reconnects, and clients carry on over the same WebSockets;
 - past the policy the kernel stays ``dead``, with a ``reason`` shown by REST,
-  until someone restarts it explicitly.
+  until someone restarts it explicitly (REST restart, or opening its notebook
+  session again: :class:`~gateway.sessions.NotebookSessions`).
 
 Clients' messages wait (bounded) while the kernel comes back, instead of
 being dropped, so a request sent during a restart is answered after it.

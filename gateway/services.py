@@ -8,6 +8,7 @@ from typing import Any
 
 from jupyter_client.kernelspec import KernelSpecManager
 
+from .budget import OutputBudget
 from .registry import KernelRegistry
 from .sessions import NotebookSessions
 
@@ -26,7 +27,10 @@ class Services:
     root: Path
     token: str
     allow_origin: str = ""
+    allowed_hosts: frozenset[str] | None = None
+    """Host names served besides local ones; ``None``: every host (remote access on)."""
     default_kernel_name: str = "python3"
     max_client_buffer: int = 64 * 1024 * 1024
     max_bad_frames: int = 100
+    budget: OutputBudget = field(default_factory=lambda: OutputBudget(0))
     clients: set[Any] = field(default_factory=set)

@@ -6,7 +6,10 @@ variable ``REACTIVE_NOTEBOOK`` (absolute path), so the gateway does not need
 to know the kernel's command line, and a restarted kernel (same env) reloads
 the same file. A second POST for the same file returns the running session,
 so several browsers share one live notebook; a per-path lock makes two
-concurrent POSTs start one kernel, not two.
+concurrent POSTs start one kernel, not two. Opening a notebook whose kernel the
+gateway gave up on (too many automatic restarts) restarts it, with a fresh
+restart limit: reopening is the user's next action, and the page then shows the
+notebook instead of a dead kernel with nothing in it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .paths import PathError, confine
+from .notebooks import notebook_target
 from .registry import KernelRegistry
 
 NOTEBOOK_ENV = "REACTIVE_NOTEBOOK"
@@ -60,17 +63,19 @@ class NotebookSessions:
     ) -> tuple[Session, bool]:
         """The session for ``path``: ``(session, created)``.
 
-        Raises :class:`~gateway.paths.PathError` for paths outside the root
+        Raises :class:`~gateway.paths.PathError` for paths outside the root or
+        files that must not be bound (:func:`~gateway.notebooks.notebook_target`)
         and :class:`~gateway.registry.UnknownKernelSpec` for unknown kernels.
         """
-        confined = confine(self.root, path)
-        if not confined.absolute.parent.is_dir():
-            raise PathError(400, f"the directory of {path!r} does not exist")
+        confined = notebook_target(self.root, path)
         lock = self._locks.setdefault(confined.relative, asyncio.Lock())
         async with lock:
             self._forget_gone_kernels()
             existing = self.by_path(confined.relative)
             if existing is not None:
+                kernel = self.registry.get(existing.kernel_id)
+                if kernel.failed:  # given up after a crash loop: opening it again is the
+                    await kernel.restart()  # user's explicit wish, with a fresh restart limit
                 return existing, False
             env = {NOTEBOOK_ENV: str(confined.absolute), "JPY_SESSION_NAME": str(confined.absolute)}
             kernel = await self.registry.start(kernel_name, confined.absolute.parent, env)

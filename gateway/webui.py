@@ -15,7 +15,8 @@ build output (code and styles, no data), served without a token.
 
 ``GET /api/webui/notebooks`` lists the percent-format notebooks under the
 root (``.py`` files with a ``# %%`` line, or empty); ``POST`` with ``{path}``
-creates an empty one (409 if it exists). Paths are confined as for sessions.
+creates an empty one (409 if it exists). Paths are checked as for sessions
+(:func:`gateway.notebooks.notebook_target`).
 """
 
 from __future__ import annotations
@@ -31,14 +32,14 @@ from tornado import web
 
 from .auth import check_token, token_from
 from .handlers import APIHandler
-from .paths import PathError, confine
+from .notebooks import is_notebook, notebook_target
+from .paths import PathError
 from .services import Services
 
 STATIC_DIR = Path(__file__).parent / "static"
 COOKIE = "reactive_webui"
 MAX_NOTEBOOKS = 2000
 MAX_DEPTH = 4
-SNIFF_BYTES = 64 * 1024
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -69,16 +70,6 @@ def asset_version(directory: Path = STATIC_DIR) -> str:
         except OSError:
             pass
     return digest.hexdigest()[:12]
-
-
-def is_notebook(path: Path) -> bool:
-    """A percent notebook (a line starting with ``# %%``), or an empty file."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(SNIFF_BYTES)
-    except OSError:
-        return False
-    return not head.strip() or head.startswith(b"# %%") or b"\n# %%" in head
 
 
 def list_notebooks(root: Path) -> list[dict[str, Any]]:
@@ -175,11 +166,9 @@ class NotebooksHandler(APIHandler):
         if not isinstance(path, str) or not path.endswith(".py"):
             raise web.HTTPError(400, "path must be a string ending in .py")
         try:
-            confined = confine(self.services.root, path)
+            confined = notebook_target(self.services.root, path)
         except PathError as e:
             raise web.HTTPError(e.status, "%s", e.message) from None
-        if not confined.absolute.parent.is_dir():
-            raise web.HTTPError(400, "the directory of %s does not exist", path)
         try:
             with confined.absolute.open("x", encoding="utf-8"):
                 pass

@@ -24,8 +24,10 @@ Design points, each one a thing the caller can rely on:
 * Credentials: ``${NAME}`` in a URL is replaced by the environment variable ``NAME``
   (``postgresql+psycopg://me:${PGPASS}@db/x``), and a URL with a user but no password
   takes ``REACTIVE_DB_PASSWORD`` when it is set (libpq's ``PGPASSWORD``/``.pgpass`` work
-  as usual too).  The password is never shown: :attr:`SqlEngine.masked_url` prints it
-  as ``***``, and every message this module produces is scrubbed of it.
+  as usual too).  No secret is ever shown: :func:`masked` replaces the password and the
+  value of every secret-bearing query key (``?password=``, ``?sslpassword=``, ``?token=``
+  ...; see :func:`is_secret_key`) with ``***``; :attr:`SqlEngine.masked_url` is that
+  rendering, and every message this module produces is scrubbed of those values.
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ __all__ = [
     "SqlResult",
     "SqlTable",
     "display_data",
+    "is_secret_key",
     "mask_url",
+    "masked",
 ]
 
 log = logging.getLogger(__name__)
@@ -70,6 +74,29 @@ PASSWORD_ENV: Final = "REACTIVE_DB_PASSWORD"
 CONNECT_TIMEOUT: Final = 10
 _ENV_RE: Final = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _URL_PASSWORD_RE: Final = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+MASK: Final = "***"
+_SECRET_KEY_PARTS: Final = (
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "credential",
+    "private_key",
+    "access_key",
+    "auth_key",
+)
+"""Query keys containing one of these (case-insensitive) carry a secret: ``password``,
+``sslpassword``, ``PWD`` (ODBC), ``token``, ``client_secret``, ``api_key`` ..."""
+_TEXT_SECRET_RE: Final = re.compile(
+    r"(?i)\b([a-z_-]*(?:" + "|".join(re.escape(p) for p in _SECRET_KEY_PARTS) + r")[a-z_-]*)"
+    r"(\s*=\s*)('[^']*'|\"[^\"]*\"|[^\s&;,'\"]+)"
+)
+_MASK_ENCODED: Final = re.compile(r"=%2A%2A%2A(?=&|$)")
 _DRIVER_PACKAGES: Final = {
     "psycopg2": "psycopg2-binary",
     "psycopg": "psycopg[binary]",
@@ -97,10 +124,44 @@ class SqlError(Exception):
         self.sql = sql
 
 
-def mask_url(url: str) -> str:
-    """``url`` with any ``user:password@`` password replaced by ``***``; works on text
-    that does not even parse as a URL."""
-    return _URL_PASSWORD_RE.sub(r"\1***@", url)
+def is_secret_key(key: str) -> bool:
+    """Whether a URL query key carries a secret (``password``, ``sslpassword``, ``PWD``,
+    ``token``, ``client_secret``, ``api_key`` ...; case-insensitive)."""
+    folded = key.lower()
+    return any(part in folded for part in _SECRET_KEY_PARTS)
+
+
+def masked(url: URL) -> str:
+    """``url`` as text that is safe to show: the password component and the value of
+    every secret-bearing query key (:func:`is_secret_key`) read ``***``."""
+    query = {key: MASK for key in url.query if is_secret_key(key)}
+    if query:
+        url = url.update_query_dict(query)
+    text = url.render_as_string(hide_password=True)
+    return _MASK_ENCODED.sub("=" + MASK, text) if query else text
+
+
+def mask_url(text: str) -> str:
+    """``text`` with any ``user:password@`` password and any ``password=...``-style
+    secret (URL query or libpq keyword) replaced by ``***``; for text that may not even
+    parse as a URL, such as a driver's error message."""
+    text = _URL_PASSWORD_RE.sub(r"\1***@", text)
+    return _TEXT_SECRET_RE.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+
+
+def _secrets(url: URL) -> tuple[str, ...]:
+    """Every secret value in ``url`` (password, secret query values), as given and
+    URL-encoded both ways, for scrubbing messages that might quote them."""
+    values = [url.password] if url.password else []
+    for key, value in url.query.items():
+        if is_secret_key(key):
+            values += [value] if isinstance(value, str) else list(value)
+    out: list[str] = []
+    for value in values:
+        for form in (value, quote(value, safe=""), quote_plus(value)):
+            if form and form not in out:
+                out.append(form)
+    return tuple(out)
 
 
 def _escape_for_text(stmt: SqlStatement) -> str:
@@ -175,7 +236,7 @@ def _expand_env(url: URL) -> URL:
             if name not in os.environ:
                 raise SqlError(
                     f"The environment variable {name} used in the database URL "
-                    f"{url.render_as_string(hide_password=True)} is not set."
+                    f"{masked(url)} is not set."
                 )
             return os.environ[name]
 
@@ -258,8 +319,9 @@ class SqlEngine:
 
     @property
     def masked_url(self) -> str:
-        """The URL with the password as ``***``: what clients and logs may show."""
-        return self._db.url.render_as_string(hide_password=True)
+        """The URL with its password and secret query values as ``***``
+        (:func:`masked`): what clients, files and logs may show."""
+        return masked(self._db.url)
 
     @property
     def dialect(self) -> str:
@@ -301,7 +363,7 @@ class SqlEngine:
                 conn.execute(sa.text("SELECT 1")).close()
         except Exception as exc:
             db.dispose()
-            shown = db.url.render_as_string(hide_password=True)
+            shown = masked(db.url)
             reason = self._scrub(_db_message(exc), db.secrets)
             raise SqlError(f"Cannot connect to {shown}: {reason}") from None
         except BaseException:
@@ -321,9 +383,8 @@ class SqlEngine:
             ) from None
         if parsed.username and parsed.password is None and os.environ.get(PASSWORD_ENV):
             parsed = parsed.set(password=os.environ[PASSWORD_ENV])
-        password = parsed.password
-        secrets = (password, quote(password, safe=""), quote_plus(password)) if password else ()
-        shown = parsed.render_as_string(hide_password=True)
+        secrets = _secrets(parsed)
+        shown = masked(parsed)
         kwargs: dict[str, Any] = {"hide_parameters": True}
         creator = None
         if _is_memory_sqlite(parsed) and parsed.get_driver_name() == "pysqlite":
@@ -353,8 +414,9 @@ class SqlEngine:
 
     @staticmethod
     def _scrub(message: str, secrets: Iterable[str]) -> str:
-        """Belt and braces: no message leaves this module with the password in it.
-        (Passwords shorter than 4 characters are not scrubbed: they would mangle text.)"""
+        """Belt and braces: no message leaves this module with a secret in it.
+        (Secrets shorter than 4 characters are only masked where they follow a
+        ``password=``-style key or sit in ``user:password@``: alone they would mangle text.)"""
         for secret in secrets:
             if len(secret) >= 4:
                 message = message.replace(secret, "***")

@@ -253,6 +253,9 @@ def test_database_url_is_never_echoed(
     expect(page.locator(".toast-error")).to_contain_text("set_database failed")
     expect(db_url).to_have_text("sqlite://")
     assert "s3cr3t-pw" not in page.content()
+    set_database("postgresql+psycopg://alice@127.0.0.1:1/nowhere?sslmode=disable&PassWord=s3cr3t-q")
+    expect(page.locator(".toast-error").last).to_contain_text("PassWord=***")
+    assert "s3cr3t-q" not in page.content()
 
     db = gateway.root / f"{notebook_name}.db"
     sqlite3 = __import__("sqlite3")

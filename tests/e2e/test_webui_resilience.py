@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,83 @@ def test_gateway_restart_page_reconnects_to_a_new_kernel(
         expect_output(cell, "r 2")
         assert "r = 2" in (root / "restart.py").read_text()
         shot(page, "13-gateway-restarted")
+    finally:
+        context.close()
+        gw.stop()
+
+
+def _deaths(gw: GatewayProcess) -> int:
+    return gw.output().count(" died: ")
+
+
+def _wait_deaths(page: Any, gw: GatewayProcess, n: int) -> None:
+    """Until the gateway has logged ``n`` kernel deaths (bounded)."""
+    deadline = time.monotonic() + RESTART_TIMEOUT_MS / 1000
+    while _deaths(gw) < n:
+        assert time.monotonic() < deadline, f"not {n} deaths: {gw.output()[-2000:]}"
+        page.wait_for_timeout(100)  # polling the gateway's log, bounded by the deadline
+
+
+def test_a_cell_that_kills_the_kernel_is_not_rerun_and_the_limit_recovers(
+    browser: Any, tmp_path: Path, shot: Any
+) -> None:
+    """``os._exit(1)`` in a cell: one death per click, never a loop; the cell is named;
+    once the gateway gives up, reopening or the next action brings the kernel back."""
+    root = tmp_path / "root"
+    root.mkdir()
+    gw = GatewayProcess(root, tmp_path / "gateway.log", "--max-restarts=1", "--log-level=INFO")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    try:
+        page = context.new_page()
+        page.goto(f"{gw.url}/?token={gw.token}#nb=crash.py")
+        dot, banner = page.locator(".link-dot"), page.locator("#banner")
+        expect(dot).to_have_attribute("data-health", "live", timeout=30_000)
+        ok = add_cell(page, "x = 1\nprint('x is', x)")
+        run(ok)
+        expect_output(ok, "x is 1")
+        crash = add_cell(page, "import os; os._exit(1)")
+
+        # 1. one death, one restart; the run is not sent again to the new kernel
+        run(crash)
+        expect(banner).to_contain_text("cell 2 (import os; os._exit(1))", timeout=10_000)
+        expect(dot).to_have_attribute("data-health", "live", timeout=RESTART_TIMEOUT_MS)
+        expect(crash.locator(".cell-outputs")).to_contain_text("The kernel died while this cell")
+        run(ok)  # a full round trip on the new kernel: a re-sent run would have come first
+        expect_output(ok, "x is 1")
+        assert _deaths(gw) == 1, gw.output()[-2000:]
+        shot(page, "12-crash-not-rerun")
+
+        # 2. a second death within the window: the gateway gives up; the page says so
+        run(crash)
+        expect(dot).to_have_attribute("data-health", "kernel-dead", timeout=RESTART_TIMEOUT_MS)
+        expect(banner).to_contain_text("cell 2")
+        assert _deaths(gw) == 2
+
+        # 3. reopening the notebook brings it back, cells and all (not an empty page)
+        again = context.new_page()
+        again.goto(f"{gw.url}/#nb=crash.py")
+        expect(again.locator(".link-dot")).to_have_attribute(
+            "data-health", "live", timeout=RESTART_TIMEOUT_MS
+        )
+        expect(cells(again)).to_have_count(2)
+        expect(cells(again).first.locator(".cell-code")).to_contain_text("x = 1")
+        expect(dot).to_have_attribute("data-health", "live", timeout=RESTART_TIMEOUT_MS)
+        again.close()
+
+        # 4. given up again; this time the next user action restarts it
+        run(crash)
+        _wait_deaths(page, gw, 3)
+        expect(dot).to_have_attribute("data-health", "live", timeout=RESTART_TIMEOUT_MS)
+        run(crash)
+        expect(dot).to_have_attribute("data-health", "kernel-dead", timeout=RESTART_TIMEOUT_MS)
+        assert _deaths(gw) == 4
+        set_code(ok, "x = 2\nprint('x is', x)")
+        run(ok)
+        expect(dot).to_have_attribute("data-health", "live", timeout=RESTART_TIMEOUT_MS)
+        expect_output(ok, "x is 2", timeout=RESTART_TIMEOUT_MS)
+        assert _deaths(gw) == 4  # and the crashing cell was not run again on the way
+        assert "x = 2" in (root / "crash.py").read_text()
     finally:
         context.close()
         gw.stop()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import os
 import signal
 import subprocess
@@ -11,7 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from gwtools import REPO, GatewayProcess, WSClient, pid_alive, rest, start_kernel
+from tornado.websocket import websocket_connect
 
 
 async def test_sigterm_shuts_every_kernel_down(make_gateway: Any) -> None:
@@ -82,6 +86,47 @@ async def test_tokens_are_not_logged(make_gateway: Any) -> None:
     assert "GET /api/kernels?token=[secret]" in log
     assert gw.token not in log.split("listening on")[-1].split("\n", 1)[1]
     assert "guess" not in log
+
+
+async def test_tokens_are_scrubbed_from_tornado_warnings(make_gateway: Any) -> None:
+    """tornado's own 4xx warnings print the request URI: ``?token=`` never shows."""
+    gw = make_gateway("--log-level=DEBUG")
+    q = f"token={gw.token}"
+    assert (await rest(gw, "GET", f"/api/kernels/nope?{q}", headers={}))[0] == 404
+    assert (await rest(gw, "GET", f"/api/nothing?x=1&{q}", headers={}))[0] == 404
+    body = {"path": "../x.py", "kernel": {"name": "python3"}}
+    assert (await rest(gw, "POST", f"/api/sessions?{q}", body, headers={}))[0] == 400
+    with pytest.raises(Exception, match="404"):  # a WebSocket to a kernel that is not there
+        await websocket_connect(f"{gw.ws_url}/api/kernels/nope/channels?{q}")
+    gw.stop()
+    log = gw.output()
+    assert "404 GET /api/kernels/nope?token=[secret]" in log  # the warnings are there ...
+    assert "/api/kernels/nope/channels?token=[secret]" in log
+    assert gw.token not in log  # ... without the token
+
+
+def test_uncaught_exception_lines_are_scrubbed() -> None:
+    """The line tornado logs for an uncaught exception (summary, request repr, traceback)."""
+    from tornado.httputil import HTTPServerRequest
+
+    from gateway.logs import ScrubTokens
+
+    token = "0123456789abcdef0123456789abcdef"
+    request = HTTPServerRequest(method="GET", uri=f"/api/kernels/k/channels?token={token}")
+    try:
+        raise RuntimeError(f"while serving {request.uri}")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "tornado.application", logging.ERROR, __file__, 1,
+            "Uncaught exception %s\n%r", (f"GET {request.uri} (127.0.0.1)", request),
+            sys.exc_info(),
+        )  # fmt: skip
+    handler = logging.StreamHandler(io.StringIO())
+    handler.addFilter(ScrubTokens(token))
+    handler.emit(record) if handler.filter(record) else None
+    line = handler.stream.getvalue()
+    assert "Uncaught exception GET /api/kernels/k/channels?token=[secret]" in line
+    assert "RuntimeError: while serving" in line and token not in line
 
 
 def test_help_lists_the_options() -> None:

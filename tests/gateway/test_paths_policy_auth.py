@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from gwtools import GatewayProcess, start_kernel
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
 
-from gateway.auth import check_token, generate_token, origin_allowed, token_from
+from gateway.auth import (
+    check_token,
+    generate_token,
+    host_allowed,
+    listens_locally,
+    origin_allowed,
+    token_from,
+)
 from gateway.heartbeat import RestartPolicy
 from gateway.paths import PathError, confine, confine_dir
 
@@ -123,3 +134,81 @@ def test_check_token() -> None:
 )
 def test_origin(origin: str, allow: str, ok: bool) -> None:
     assert origin_allowed(origin, "127.0.0.1:8899", allow) is ok
+
+
+# -- Host header (DNS rebinding) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed", "ok"),
+    [
+        ("localhost:8899", frozenset(), True),
+        ("127.0.0.1:8899", frozenset(), True),
+        ("127.1.2.3", frozenset(), True),
+        ("[::1]:8899", frozenset(), True),
+        ("LOCALHOST.", frozenset(), True),
+        ("evil.example:8899", frozenset(), False),
+        ("192.168.1.5:8899", frozenset(), False),
+        ("[::ffff:10.0.0.1]:1", frozenset(), False),
+        ("", frozenset(), False),
+        ("nb.example:8899", frozenset({"nb.example"}), True),
+        ("evil.example:8899", None, True),
+    ],
+)
+def test_host_allowed(host: str, allowed: frozenset[str] | None, ok: bool) -> None:
+    assert host_allowed(host, allowed) is ok
+
+
+@pytest.mark.parametrize(
+    ("ip", "local"),
+    [("127.0.0.1", True), ("::1", True), ("localhost", True), ("0.0.0.0", False), ("", False)],
+)
+def test_listens_locally(ip: str, local: bool) -> None:
+    assert listens_locally(ip) is local
+
+
+async def _status_with_host(gw: GatewayProcess, host: str, path: str = "/api/kernels") -> int:
+    request = HTTPRequest(gw.url + path, headers={**gw.auth, "Host": host}, request_timeout=30)
+    response = await AsyncHTTPClient().fetch(request, raise_error=False)
+    return response.code
+
+
+async def _ws_with_host(gw: GatewayProcess, kernel_id: str, host: str) -> str:
+    """``"open"`` or the HTTP error of a WebSocket whose Host and Origin name ``host``."""
+    request = HTTPRequest(
+        f"{gw.ws_url}/api/kernels/{kernel_id}/channels",
+        headers={**gw.auth, "Host": host, "Origin": f"http://{host}"},
+        request_timeout=30,
+    )
+    try:
+        conn = await websocket_connect(request)
+    except HTTPClientError as e:
+        return str(e.code)
+    conn.close()
+    return "open"
+
+
+async def test_non_local_host_is_refused_on_loopback(make_gateway: Any) -> None:
+    gw = make_gateway()
+    kernel = await start_kernel(gw)
+    evil = f"evil.example:{gw.port}"
+    assert await _status_with_host(gw, evil) == 403
+    request = HTTPRequest(f"{gw.url}/api", headers={"Host": evil})
+    response = await AsyncHTTPClient().fetch(request, raise_error=False)
+    assert b"--allowed-hosts" in (response.body or b"")  # says how to allow it
+    assert await _status_with_host(gw, evil, f"/?token={gw.token}") == 403  # the page
+    assert await _ws_with_host(gw, kernel["id"], evil) == "403"  # Origin matches Host: refused
+    for local in (f"localhost:{gw.port}", f"127.0.0.1:{gw.port}", f"[::1]:{gw.port}", "LocalHost"):
+        assert await _status_with_host(gw, local) == 200, local
+    assert await _ws_with_host(gw, kernel["id"], f"localhost:{gw.port}") == "open"
+
+
+async def test_remote_hosts_when_configured(make_gateway: Any) -> None:
+    listed = make_gateway("--allowed-hosts=notebook.example,Other.Example")
+    assert await _status_with_host(listed, f"notebook.example:{listed.port}") == 200
+    assert await _status_with_host(listed, "other.example") == 200
+    assert await _status_with_host(listed, f"evil.example:{listed.port}") == 403
+    anywhere = make_gateway("--allow-remote-access")
+    kernel = await start_kernel(anywhere)
+    assert await _status_with_host(anywhere, f"evil.example:{anywhere.port}") == 200
+    assert await _ws_with_host(anywhere, kernel["id"], f"evil.example:{anywhere.port}") == "open"

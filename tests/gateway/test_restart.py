@@ -194,3 +194,38 @@ async def test_messages_sent_during_a_restart_are_answered_after_it(
 
 async def _state_is(gw: GatewayProcess, kernel_id: str, state: str) -> bool:
     return bool((await rest(gw, "GET", f"/api/kernels/{kernel_id}"))[1]["execution_state"] == state)
+
+
+async def test_reopening_a_given_up_notebook_restarts_its_kernel(
+    make_gateway: Any, gateway_env: dict[str, str]
+) -> None:
+    """A session's kernel past its restart limit is restarted (fresh limit) when its
+    notebook is opened again: the user's next action, not an automatic loop."""
+    launches = Path(gateway_env["GATEWAY_TEST_CRASH_LOG"])
+    gw = make_gateway("--max-restarts=1", "--restart-window=60")
+    body = {"path": "loop.py", "kernel": {"name": "crashing"}}
+
+    def count() -> int:
+        return len(launches.read_text().splitlines()) if launches.exists() else 0
+
+    before = count()
+    status, first = await rest(gw, "POST", "/api/sessions", body)
+    assert status == 201 and first["kernel"]["execution_state"] == "dead"
+    assert count() - before == 2  # the launch and one restart, then given up
+    status, again = await rest(gw, "POST", "/api/sessions", body)
+    assert status == 201 and again["id"] == first["id"]
+    await wait_for(lambda: _is(count() - before, 4), 30)  # revived: relaunch + one restart
+    await wait_for(lambda: _dead(gw, first["kernel"]["id"]), 30)
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:  # and no loop: given up again
+        assert count() - before == 4
+        await asyncio.sleep(0.25)  # watching for a launch that must not happen
+
+
+async def _is(a: int, b: int) -> bool:
+    return a == b
+
+
+async def _dead(gw: GatewayProcess, kernel_id: str) -> bool:
+    _, kernel = await rest(gw, "GET", f"/api/kernels/{kernel_id}")
+    return bool(kernel["execution_state"] == "dead" and "not restarted" in kernel.get("reason", ""))

@@ -146,3 +146,61 @@ async def test_three_clients_see_each_event_once_and_the_same_snapshot(
         for c in clients:
             await c.close()
         await rest(gateway, "DELETE", f"/api/sessions/{session['id']}")
+
+
+FOREIGN = {
+    "notes.txt": "shopping list\n",
+    "module.py": "import os\n\n\ndef f():\n    return os.sep\n",
+    "data.csv": "a,b\n1,2\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOREIGN))
+async def test_a_file_that_is_not_a_notebook_is_never_bound(
+    gateway: GatewayProcess, name: str
+) -> None:
+    path = gateway.root / "foreign" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(FOREIGN[name], encoding="utf-8")
+    before = path.stat()
+    status, body = await open_session(gateway, f"foreign/{name}")
+    assert status == 409, body
+    assert "not a percent notebook" in body["message"] and "never rewritten" in body["message"]
+    assert path.read_text(encoding="utf-8") == FOREIGN[name]
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+    _, sessions = await rest(gateway, "GET", "/api/sessions")
+    assert all(s["path"] != f"foreign/{name}" for s in sessions)
+
+
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [
+        ("sub/", "names a directory"),
+        ("subdir", "not a regular file"),
+        ("x" * 300 + ".py", "longer than 255"),
+        ("subdir/" + "y" * 300, "longer than 255"),
+    ],
+)
+async def test_paths_that_cannot_be_a_notebook_are_400(
+    gateway: GatewayProcess, path: str, why: str
+) -> None:
+    (gateway.root / "subdir").mkdir(exist_ok=True)
+    status, body = await open_session(gateway, path)
+    assert status == 400 and why in body["message"], (status, body)
+    assert not (gateway.root / "sub").exists()
+    if path.endswith(".py"):
+        status, body = await rest(gateway, "POST", "/api/webui/notebooks", {"path": path})
+        assert status == 400 and why in body["message"], (status, body)
+
+
+async def test_notebooks_empty_files_and_new_files_are_bound(gateway: GatewayProcess) -> None:
+    root = gateway.root / "bindable"
+    root.mkdir(exist_ok=True)
+    (root / "empty.py").write_text("\n", encoding="utf-8")
+    (root / "nb.py").write_text('x = 0\n# %% id="a"\nx = 1\n', encoding="utf-8")
+    (root / "header.py").write_text(
+        "# ---\n# jupyter:\n#   reactive: {}\n# ---\n", encoding="utf-8"
+    )
+    for name in ("empty.py", "nb.py", "header.py", "new.py"):
+        status, body = await open_session(gateway, f"bindable/{name}", kernel="python3")
+        assert status == 201, (name, body)

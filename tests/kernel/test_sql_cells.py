@@ -181,3 +181,55 @@ def test_postgresql_chain_switch_and_password_masking(
     r = k.execute(f"%%sql\nSELECT count(*) AS c FROM {table}")
     assert "1 rows" in r.text() or "1 row" in r.text()
     k.execute(f"%%sql\nDROP TABLE {table}")
+
+
+def test_query_string_password_never_leaves_the_kernel(tmp_path: Path, pg_url: str) -> None:
+    """A password in the URL's query (``?password=``, libpq keywords) is masked in the
+    reply, ``database_changed``, the snapshot, the saved file and the kernel's log."""
+    import sqlalchemy as sa
+    from harness import start_kernel, stop_kernel
+
+    secret = "Qu3ry-Secret-Pa55"
+    base = sa.make_url(pg_url)
+    password = base.password or ""
+    in_query = base.set(password=None).update_query_dict({"password": password})
+    libpq = sa.make_url(f"{base.drivername}:///{base.database}").update_query_dict(
+        {
+            "host": base.host or "localhost",
+            "port": str(base.port or 5432),
+            "user": base.username or "",
+            "password": password,
+        }
+    )
+    notebook = tmp_path / "nb.py"
+    notebook.write_text("# %%\nx = 1\n", encoding="utf-8")
+    log = tmp_path / "kernel.log"
+    with log.open("wb") as err:
+        km, kc = start_kernel(
+            env={**os.environ, "REACTIVE_NOTEBOOK": str(notebook)}, stderr=err, stdout=err
+        )
+        k = KernelHarness(kc)
+        try:
+            seen: list[str] = []
+            for url in (in_query, libpq):
+                r = k.comm("set_database", url=url.render_as_string(hide_password=False))
+                assert r.reply and r.reply["ok"], r.reply
+                assert "password=***" in r.reply["database"]
+                [changed] = r.of("database_changed")
+                assert changed["url"] == r.reply["database"]
+                seen += [str(r.reply), str(r.iopub), str(k.snapshot())]
+                seen.append(notebook.read_text(encoding="utf-8"))
+                bad = url.update_query_dict({"password": secret})
+                for wrong in (bad, bad.set(port=1).update_query_dict({"port": "1"}, append=False)):
+                    r = k.comm("set_database", url=wrong.render_as_string(hide_password=False))
+                    assert r.reply and r.reply["ok"] is False, r.reply
+                    assert r.reply["error"]["code"] == "bad_database"
+                    seen += [str(r.reply), str(r.iopub)]
+            k.execute("%reactive db")
+        finally:
+            stop_kernel(km, kc)
+    seen.append(log.read_text(encoding="utf-8", errors="replace"))
+    everything = "\n".join(seen)
+    assert secret not in everything
+    assert f"password={password}" not in everything
+    assert "password=***" in everything

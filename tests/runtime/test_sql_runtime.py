@@ -31,6 +31,7 @@ from reactive_kernel.runtime.sql import (
     SqlResult,
     display_data,
     mask_url,
+    masked,
 )
 from reactive_kernel.runtime.sql_table import SqlTable
 
@@ -439,6 +440,81 @@ def test_scrub_removes_the_password_however_encoded() -> None:
 def test_mask_url() -> None:
     assert mask_url(f"postgresql://me:{SECRET}@h/db") == "postgresql://me:***@h/db"
     assert mask_url("sqlite:///a.db") == "sqlite:///a.db"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql+psycopg://alice@h/db?password=S3cret",
+            "postgresql+psycopg://alice@h/db?password=***",
+        ),
+        (
+            "postgresql+psycopg://a:pw@h/db?PassWord=x&sslmode=require",
+            "postgresql+psycopg://a:***@h/db?PassWord=***&sslmode=require",
+        ),
+        (
+            "postgresql+psycopg:///db?host=h&user=u&password=p&sslpassword=k",
+            "postgresql+psycopg:///db?host=h&password=***&sslpassword=***&user=u",
+        ),
+        ("mssql+pyodbc://u@dsn?PWD=p&Passwd=q", "mssql+pyodbc://u@dsn?PWD=***&Passwd=***"),
+        (
+            "snowflake://u@acct/db?token=t&API_KEY=k&client_secret=c",
+            "snowflake://u@acct/db?API_KEY=***&client_secret=***&token=***",
+        ),
+        ("postgresql://h/db?password=a&password=b", "postgresql://h/db?password=***"),
+        ("sqlite:///a.db?timeout=5", "sqlite:///a.db?timeout=5"),
+    ],
+)
+def test_masked_hides_the_password_and_secret_query_keys(url: str, shown: str) -> None:
+    assert masked(sa.make_url(url)) == shown
+
+
+def test_mask_url_hides_keyword_secrets_in_free_text() -> None:
+    text = f"failed: host=h password={SECRET} user=u; postgresql://h/db?PWD={SECRET}&x=1"
+    assert mask_url(text) == "failed: host=h password=*** user=u; postgresql://h/db?PWD=***&x=1"
+
+
+def _query_password_urls(pg_url: str, password: str) -> list[str]:
+    """``pg_url`` with ``password`` moved into the query: SQLAlchemy form and libpq keywords."""
+    base = sa.make_url(pg_url)
+    in_query = base.set(password=None).update_query_dict({"password": password})
+    libpq = sa.make_url(f"{base.drivername}:///{base.database}").update_query_dict(
+        {
+            "host": base.host or "localhost",
+            "port": str(base.port or 5432),
+            "user": base.username or "",
+            "password": password,
+        }
+    )
+    return [u.render_as_string(hide_password=False) for u in (in_query, libpq)]
+
+
+def test_query_string_passwords_are_masked(pg_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    password = sa.make_url(pg_url).password or ""
+    engine = SqlEngine()
+    try:
+        for url in _query_password_urls(pg_url, password):
+            engine.switch(url)  # the right password, in the query: connects ...
+            assert rows(engine, "SELECT 1") == [(1,)]
+            assert "password=***" in engine.masked_url  # ... and is never shown
+            assert f"password={password}" not in engine.masked_url + repr(engine)
+        for url in _query_password_urls(pg_url, SECRET):
+            with pytest.raises(SqlError, match="password authentication failed") as info:
+                engine.switch(url)  # a wrong one: the database's message, masked
+            _assert_secret_absent(info.value)
+            assert "password=***" in str(info.value)
+            unreachable = sa.make_url(url).update_query_dict({"port": "1"}).set(port=1)
+            with pytest.raises(SqlError, match="Cannot connect") as info:
+                engine.switch(unreachable.render_as_string(hide_password=False))
+            _assert_secret_absent(info.value)
+    finally:
+        engine.close()
+    assert caplog.records
+    for record in caplog.records:
+        assert SECRET not in record.getMessage()
+        assert f"password={password}" not in record.getMessage()
 
 
 def test_password_never_shown(

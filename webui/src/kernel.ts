@@ -8,6 +8,14 @@
 // order. Resending is safe: `register` and `move` are idempotent, and a resent
 // `create`/`delete` that had already been applied answers `duplicate_id` /
 // `unknown_cell`, which is taken as success.
+//
+// A run is never repeated behind the user's back: when the kernel dies, a run
+// that was in flight (sent, unanswered) is dropped - an edit that asked to run
+// is resent as an edit only - because the cell may be what killed the kernel
+// (`os._exit(1)` would otherwise kill every restarted kernel in turn). The page
+// says which cell was running and marks it. When the gateway has given up
+// restarting (too many deaths in a row), the next operation the user makes
+// restarts the kernel explicitly, which resets the gateway's restart limit.
 
 import type { Api } from "./api";
 import { HttpError } from "./api";
@@ -48,6 +56,9 @@ export class ReactiveClient {
   private syncReq: string | null = null;
   private syncTimer: number | undefined;
   private kernelDown = false;
+  private givenUp = false;
+  private reviving = false;
+  private crashed: { id: string; label: string }[] = [];
   private readonly prefix = randomId("r") + "-";
   private seq = 0;
 
@@ -76,6 +87,7 @@ export class ReactiveClient {
   // -- operations --------------------------------------------------------------------
 
   send(op: Op): Promise<Reply> {
+    if (this.givenUp) this.revive();
     if (op.op === "register") {
       const merged = this.mergeRegister(op);
       if (merged) return new Promise((resolve) => merged.settle.push(resolve));
@@ -102,8 +114,62 @@ export class ReactiveClient {
   }
 
   async restartKernel(): Promise<void> {
+    this.givenUp = false;
     if (this.kernelId) await this.api.restartKernel(this.kernelId);
     this.beginSync();
+  }
+
+  /** The user acted on a notebook whose kernel the gateway gave up on: restart it. */
+  private revive(): void {
+    if (this.reviving) return;
+    this.reviving = true;
+    this.givenUp = false;
+    this.setHealth("kernel-restarting", "Restarting it for your change.");
+    this.restartKernel()
+      .catch((e) => {
+        this.givenUp = true;
+        this.setHealth("kernel-dead", `It could not be restarted: ${e instanceof Error ? e.message : String(e)}`);
+      })
+      .finally(() => (this.reviving = false));
+  }
+
+  /**
+   * The kernel died (once per death, whatever announced it first): note the
+   * cells that were running, and drop the runs in flight so they are not
+   * repeated on the next kernel.
+   */
+  private kernelDied(): string {
+    if (!this.kernelDown) {
+      this.kernelDown = true;
+      const order = this.model.viewOrder();
+      let running = order.filter((id) => this.model.cell(id)?.status === "running");
+      if (!running.length) {
+        // no "running" status seen yet: the cells whose run was in flight
+        running = this.outbox
+          .filter((p) => p.sent && (p.op.op === "run" || (p.op.op === "register" && p.op.run)))
+          .map((p) => (p.op as { cell_id: string }).cell_id);
+      }
+      this.crashed = [...new Set(running)].map((id) => ({
+        id,
+        label: cellLabel(order.indexOf(id), this.model.cell(id)?.code ?? ""),
+      }));
+      const dropped: Pending[] = [];
+      for (const p of this.outbox) {
+        if (!p.sent) continue;
+        if (p.op.op === "register" && p.op.run) p.op = { ...p.op, run: false };
+        else if (p.op.op === "run") dropped.push(p);
+      }
+      for (const p of dropped) {
+        this.outbox.splice(this.outbox.indexOf(p), 1);
+        const error = { code: "kernel_died", message: "the kernel died during this run; it is not repeated" };
+        for (const settle of p.settle) settle({ event: "reply", req: p.req, ok: false, error });
+      }
+      if (dropped.length) this.outboxChanged();
+    }
+    this.unsendAll();
+    if (!this.crashed.length) return "";
+    const names = this.crashed.map((c) => c.label).join(", ");
+    return `It was running ${names}; that run is not repeated.`;
   }
 
   async interruptKernel(): Promise<void> {
@@ -171,7 +237,12 @@ export class ReactiveClient {
     clearTimeout(this.syncTimer);
     this.syncReq = null;
     this.kernelDown = false;
+    this.givenUp = false;
     this.model.reset(snapshot);
+    for (const c of this.crashed) {
+      this.model.markCrashed(c.id, `The kernel died while this cell was running (${c.label}). It was not run again: run it yourself if you mean to.`);
+    }
+    this.crashed = [];
     this.model.setPending(this.outbox.map((p) => p.op));
     this.setHealth("live", "");
     this.hooks.synced();
@@ -233,12 +304,13 @@ export class ReactiveClient {
 
   private kernelStatus(state: string): void {
     if (state === "dead") {
-      this.kernelDown = true;
-      this.unsendAll();
-      this.setHealth("kernel-dead", "The kernel died.");
+      const detail = this.kernelDied();
+      this.givenUp = true; // until "restarting" says the gateway restarts it
+      this.setHealth("kernel-dead", detail);
     } else if (state === "restarting") {
-      this.kernelDown = true;
-      this.setHealth("kernel-restarting", "The kernel died and is restarting.");
+      const detail = this.kernelDied();
+      this.givenUp = false;
+      this.setHealth("kernel-restarting", detail);
       this.beginSync(); // the gateway holds the request until the new kernel is ready
     } else if (state === "busy" || state === "idle") {
       this.kernelBusy = state === "busy";
@@ -247,9 +319,9 @@ export class ReactiveClient {
 
   private gatewayError(code: string, text: string): void {
     if (code === "kernel_dead") {
-      this.kernelDown = true;
-      this.unsendAll();
-      this.setHealth("kernel-dead", text);
+      const detail = this.kernelDied();
+      this.givenUp = true;
+      this.setHealth("kernel-dead", [detail, text].filter(Boolean).join(" "));
     } else if (code === "kernel_unavailable" || code === "kernel_busy") {
       this.unsendAll();
       window.setTimeout(() => this.beginSync(), 1000);
@@ -271,4 +343,11 @@ export class ReactiveClient {
     if (!r.ok && r.error && !benign(p.op, r.error.code)) this.hooks.error(p.op, r.error);
     for (const settle of p.settle) settle(r);
   }
+}
+
+/** "cell 3 (import os; os._exit(1))": where the cell is and how it starts. */
+function cellLabel(index: number, code: string): string {
+  const first = code.trim().split("\n", 1)[0] ?? "";
+  const shown = first.length > 40 ? first.slice(0, 39) + "…" : first;
+  return `cell ${index + 1}${shown ? ` (${shown})` : ""}`;
 }

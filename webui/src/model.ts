@@ -276,6 +276,16 @@ export class NotebookModel {
     this.changed(cellId);
   }
 
+  /** The kernel died while the cell ran: shown as the cell's error until it runs again. */
+  markCrashed(id: string, message: string): void {
+    const cell = this.cells.get(id);
+    if (!cell) return;
+    cell.status = "error";
+    cell.error = { ename: "KernelDied", evalue: message, traceback: [] };
+    cell.outputs = [{ output_type: "error", ename: "KernelDied", evalue: message, traceback: [] }];
+    this.changed(id);
+  }
+
   private setStatus(id: string, status: Status): void {
     const cell = this.cells.get(id);
     if (cell && cell.status !== status) {

@@ -1,6 +1,7 @@
 // Rendering cell outputs: streams, rich MIME bundles, images, errors (ANSI colours kept).
 
 import { h } from "./dom";
+import { sanitizedFragment } from "./sanitize";
 import type { MimeBundle, Output } from "./protocol";
 
 const ANSI = /\x1b\[([0-9;]*)m/g;
@@ -63,7 +64,7 @@ function text(value: unknown): string {
 function renderBundle(data: MimeBundle): HTMLElement {
   if (data["text/html"] !== undefined) {
     const div = h("div", { class: "output-html" });
-    div.innerHTML = text(data["text/html"]); // scripts in innerHTML never run; the CSP forbids inline ones
+    div.append(sanitizedFragment(text(data["text/html"]))); // untrusted: see sanitize.ts
     if (div.querySelector("table")) div.classList.add("output-table");
     return div;
   }

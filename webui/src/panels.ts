@@ -140,7 +140,15 @@ export class Chrome {
     this.banner.dataset.health = health;
     this.restartBtn.hidden = health !== "kernel-dead";
     if (show) {
-      const why = !detail ? "" : health === "offline" ? ` (${detail}).` : health === "failed" ? `: ${detail}.` : "";
+      const why = !detail
+        ? ""
+        : health === "offline"
+          ? ` (${detail}).`
+          : health === "failed"
+            ? `: ${detail}.`
+            : health === "kernel-dead" || health === "kernel-restarting"
+              ? ` ${detail}`
+              : "";
       const kept = unsent ? ` ${unsent} unsent change${unsent === 1 ? " is" : "s are"} kept and will be sent on reconnection.` : "";
       this.bannerText.textContent = HEALTH_TEXT[health] + why + kept;
     }
