@@ -15,7 +15,7 @@ from typing import Any
 
 import comm
 from ipykernel.ipkernel import IPythonKernel
-from traitlets import Bool, Int, Unicode, default
+from traitlets import Bool, Enum, Int, Unicode, default
 
 from . import __version__
 from .core import protocol
@@ -63,6 +63,15 @@ class ReactiveKernel(IPythonKernel):
             f"the file is rewritten atomically after every change. Default: ${NOTEBOOK_ENV}."
         ),
     ).tag(config=True)
+    status_events = Enum(
+        protocol.STATUS_EVENTS,
+        "batched",
+        help=(
+            "Form of a cascade's status events: 'batched' (cell_statuses, a few ms of "
+            "changes per event) or 'per_cell' (one cell_status per change). Clients "
+            "can change it with the comm op 'configure'."
+        ),
+    ).tag(config=True)
     run_on_open = Bool(
         False,
         help=f"Run every cell of the bound notebook at start. Default: ${RUN_ON_OPEN_ENV}=1.",
@@ -91,6 +100,10 @@ class ReactiveKernel(IPythonKernel):
         self.publisher = IOPubPublisher(
             self.session, self.iopub_socket, self.iopub_thread, self._topic
         )
+        self.publisher.status_events = self.status_events
+        if isinstance(self.session, RecordingSession):
+            self.session.before_output = self.publisher.before_output
+            self.publisher.outputs_hooked = True
         self.runner = CascadeRunner(
             self.notebook,
             self.shell,

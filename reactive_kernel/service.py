@@ -369,7 +369,9 @@ async def _configure(
 ) -> dict[str, Any]:
     if r.summary is not None:
         svc.summary = r.summary
-    return {"summary": svc.summary}
+    if r.status_events is not None:
+        svc.publisher.status_events = r.status_events
+    return {"summary": svc.summary, "status_events": svc.publisher.status_events}
 
 
 async def _snapshot(
