@@ -23,14 +23,14 @@ from .core.analysis import Analysis, analyze_python
 from .core.cells import Status, is_valid_cell_id
 from .core.notebook import Notebook, OpError, linked
 from .core.outputs import DEFAULT_BUDGET
-from .core.sql_analysis import TABLE_PREFIX, analyze_sql, split_sql_magic
+from .core.sql_magic import TABLE_PREFIX, split_sql_magic
 from .runtime.cascade import CascadeRunner, Trigger, cell_header
 from .runtime.executor import Executor, transform
 from .runtime.notebook_file import NotebookFile
 from .runtime.publish import IOPubPublisher
 from .runtime.recording import OutputRouter, RecordingSession
-from .runtime.sql import SqlEngine, SqlError
 from .runtime.sql_cell import SqlCellRunner
+from .runtime.sql_lazy import LazySqlEngine, SqlError
 from .service import ReactiveService
 
 COMM_TYPES = ("comm_open", "comm_msg", "comm_close")
@@ -94,7 +94,7 @@ class ReactiveKernel(IPythonKernel):
             self.log.warning(
                 "reactive: not started by ReactiveKernelApp; cell outputs are not kept"
             )
-        self.sql_engine = SqlEngine()
+        self.sql_engine = LazySqlEngine()
         self.notebook = Notebook(analyzer=self._analyze)
         self.executor = Executor(self.shell)
         self.publisher = IOPubPublisher(
@@ -172,6 +172,8 @@ class ReactiveKernel(IPythonKernel):
 
     def _analyze(self, cell_type: str, code: str, name: str | None) -> Analysis:
         if cell_type == "sql":
+            from .core.sql_analysis import analyze_sql  # sqlglot: on the first SQL cell
+
             return analyze_sql(code, name, self.sql_engine.dialect)
         analysis = analyze_python(code)
         if analysis.syntax_error is not None:
