@@ -26,3 +26,14 @@ def test_sql_machinery_loads_on_first_use(fresh_kernel: Any) -> None:
     assert k.cells()["q"]["status"] == "success"
     assert k.value("int(t['v'][0]) if hasattr(t, '__getitem__') else t") == "3"
     assert k.value(SQL_MODULES) == "['sqlalchemy', 'sqlglot']"
+
+
+def test_networkx_loads_with_the_first_cell(fresh_kernel: Any) -> None:
+    k = fresh_kernel
+    loaded = "'networkx' in __import__('sys').modules"
+    assert k.value(loaded) == "False"
+    k.create("g0", "g0 = 1")
+    k.create("g1", "g1 = g0 + 1")
+    k.comm("run", cell_id="g0")
+    assert k.value("g1") == "2"
+    assert k.value(loaded) == "True"
