@@ -23,9 +23,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from jupyter_client.session import Session
+from jupyter_client.session import DELIM, Session, extract_header
 
 from ..core.cells import Cell
+from ..core.outputs import OUTPUT_MSG_TYPES
 from ..core.protocol import (
     COMM_ID,
     StatusChange,
@@ -101,12 +102,30 @@ class IOPubPublisher:
                 self.socket, msg_type, content, parent=parent, ident=self.topic(msg_type)
             )
             return
-        self.session.send(batch, msg_type, content, parent=parent, ident=self.topic(msg_type))
-        frames = batch.frames
+        if msg_type in OUTPUT_MSG_TYPES:  # the session shows outputs to the router
+            self.session.send(batch, msg_type, content, parent=parent, ident=self.topic(msg_type))
+            frames = batch.frames[0]
+            batch.frames.clear()
+        else:
+            frames = self._frames(msg_type, content, extract_header(parent))
         with self._lock:
-            self._items.extend(frames)
+            self._items.append(frames)
             self._arm()
-        frames.clear()
+
+    def _frames(
+        self, msg_type: str, content: dict[str, Any], parent_header: dict[str, Any]
+    ) -> list[bytes]:
+        """What ``Session.send`` would send, made directly.
+
+        A cascade sends one ``execute_input`` per cell; ``Session.msg`` and
+        ``serialize`` build and pack a full message dict for it, which costs
+        more than the cell's own code. The wire format is the same: packed
+        header, parent header, metadata and content, signed.
+        """
+        session = self.session
+        pack = session.pack
+        parts = [pack(session.msg_header(msg_type)), pack(parent_header), b"{}", pack(content)]
+        return [self.topic(msg_type), DELIM, session.sign(parts), *parts]
 
     def event(self, data: dict[str, Any], parent: dict[str, Any]) -> None:
         """A ``reactive`` comm event."""
@@ -217,16 +236,12 @@ class IOPubPublisher:
         send = self.io_thread._really_send
         frames: list[Any] = []
         entries: list[StatusChange] = []
-        collector = _Collector()
         if per_cell:
             for item in items:
                 if isinstance(item, tuple):
                     assert cascade is not None
-                    self._event_into(
-                        collector, cell_status_event(item, cascade[0], cascade[1]), cascade
-                    )
-                    frames.extend(collector.frames)
-                    collector.frames.clear()
+                    event = cell_status_event(item, cascade[0], cascade[1])
+                    frames.append(self._event_frames(event, cascade))
                 else:
                     frames.append(item)
         else:
@@ -234,18 +249,12 @@ class IOPubPublisher:
                 (entries if isinstance(item, tuple) else frames).append(item)
             if entries:
                 assert cascade is not None
-                self._event_into(collector, cell_statuses(entries, cascade[0], cascade[1]), cascade)
-                frames = collector.frames + frames
+                event = cell_statuses(entries, cascade[0], cascade[1])
+                frames.insert(0, self._event_frames(event, cascade))
         for frame in frames:
             send(frame)
 
-    def _event_into(
-        self, collector: _Collector, data: dict[str, Any], cascade: tuple[str, int, dict[str, Any]]
-    ) -> None:
-        self.session.send(
-            collector,
-            "comm_msg",
-            {"comm_id": COMM_ID, "data": data},
-            parent=cascade[2],
-            ident=self.topic("comm_msg"),
-        )
+    def _event_frames(
+        self, data: dict[str, Any], cascade: tuple[str, int, dict[str, Any]]
+    ) -> list[bytes]:
+        return self._frames("comm_msg", {"comm_id": COMM_ID, "data": data}, cascade[2]["header"])
