@@ -250,9 +250,13 @@ def burn(stop: Any) -> None:
 
 def second_client(k: Kernel) -> Kernel:
     """Another client of the same kernel, with jupyter_client's default HWM."""
+    from jupyter_client.blocking.client import BlockingKernelClient
+
     other = Kernel(k.name)
     other.km = k.km
-    other.kc = k.km.client()
+    # A Session of its own: a shared one would give both shell sockets one identity.
+    other.kc = BlockingKernelClient()
+    other.kc.load_connection_info(k.km.get_connection_info(session=False))
     other.kc.start_channels()
     other.kc.wait_for_ready(timeout=READY_TIMEOUT)
     other.shell = other.kc.shell_channel.socket
