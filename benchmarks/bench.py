@@ -407,6 +407,8 @@ def run_cascade(rk: Kernel, cell_id: str, expect: int, timeout: float = 120.0) -
             ev = data.get("event")
             if ev == "cell_status":
                 statuses += 1
+            elif ev == "cell_statuses":
+                statuses += len(data["statuses"])
             elif ev == "cascade_finished":
                 finished = data
             elif ev == "reply" and data.get("req") == req:

@@ -151,11 +151,10 @@ async def python_client_cascades(
 
             def last_success(m: dict[str, Any]) -> bool:
                 data = m["content"].get("data") or {}
-                return (
-                    m["header"]["msg_type"] == "comm_msg"
-                    and data.get("event") == "cell_status"
-                    and data.get("cell_id") == last
-                    and data.get("status") == "success"
+                return m["header"]["msg_type"] == "comm_msg" and any(
+                    s.get("cell_id") == last and s.get("status") == "success"
+                    for s in (data.get("statuses") or [data])
+                    if data.get("event") in ("cell_status", "cell_statuses")
                 )
 
             await client.next(last_success, timeout=TIMEOUT_MS / 1000)

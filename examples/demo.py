@@ -33,10 +33,14 @@ def show(cell: str, kind: str, content: dict[str, Any]) -> None:
         event = data["event"]
         if event == "cascade_started":
             print(f"  cascade: will run {', '.join(data['plan'])}")
-        elif event == "cell_status" and data["status"] != "running":
-            error = data["error"]
-            why = f"  ({error['ename']}: {error['evalue']})" if error else ""
-            print(f"  [{data['cell_id']:>8}] {data['status']}{why}")
+        elif event in ("cell_status", "cell_statuses"):
+            entries = data["statuses"] if event == "cell_statuses" else [data]
+            for entry in entries:
+                if entry["status"] == "running":
+                    continue
+                error = entry["error"]
+                why = f"  ({error['ename']}: {error['evalue']})" if error else ""
+                print(f"  [{entry['cell_id']:>8}] {entry['status']}{why}")
         elif event == "cascade_finished":
             print(
                 f"  done: {data['succeeded']} ok, {data['failed']} failed "

@@ -98,7 +98,7 @@ class KernelBridge:
         """Connect the sockets (ZMQ connects lazily) and start the reader."""
         identity = self.session.encode()
         self._sockets = {
-            "iopub": self.km.connect_iopub(),
+            "iopub": _connect_iopub(self.km),
             "shell": self.km.connect_shell(identity=identity),
             "control": self.km.connect_control(identity=identity),
             "stdin": self.km.connect_stdin(identity=identity),
@@ -283,3 +283,21 @@ class KernelBridge:
             if not await alive():
                 return False
         return False
+
+
+def _connect_iopub(km: Any) -> Any:
+    """``km.connect_iopub()`` with no receive high-water mark.
+
+    A SUB socket's ``RCVHWM`` (1,000 by default) must be set before it
+    connects to apply to the connection; the kernel manager's context gives
+    its defaults to the sockets it makes, so the default is set around this
+    one call. With it, a burst (a cascade over thousands of cells) waits in
+    this process until the reader takes it, instead of backing up to the
+    kernel's IOPub queue.
+    """
+    context = km.context
+    context.setsockopt(zmq.RCVHWM, 0)
+    try:
+        return km.connect_iopub()
+    finally:
+        context.sockopts.pop(zmq.RCVHWM, None)

@@ -41,6 +41,7 @@ from typing import IO, Any
 
 from .convert import NotebookFileError, read_doc, same_file, write_doc
 from .core.nbformat_percent import NotebookDoc
+from .core.protocol import per_cell_statuses
 from .kernel_client import REQUEST_TIMEOUT, KernelLink, KernelLost, KernelStartError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -117,8 +118,8 @@ class Reporter:
         if event == "cascade_started":
             self.plan = list(data.get("plan", ()))
             self.status.update(dict.fromkeys(self.plan, "queued"))
-        elif event == "cell_status":
-            cell_id, status = data["cell_id"], data["status"]
+        for change in per_cell_statuses(data):
+            cell_id, status = change["cell_id"], change["status"]
             self.status[cell_id] = status
             self.running = cell_id if status == "running" else None
             if status != "running":

@@ -15,7 +15,7 @@ from typing import Any
 
 import comm
 from ipykernel.ipkernel import IPythonKernel
-from traitlets import Bool, Int, Unicode, default
+from traitlets import Bool, Enum, Int, Unicode, default
 
 from . import __version__
 from .core import protocol
@@ -23,14 +23,14 @@ from .core.analysis import Analysis, analyze_python
 from .core.cells import Status, is_valid_cell_id
 from .core.notebook import Notebook, OpError, linked
 from .core.outputs import DEFAULT_BUDGET
-from .core.sql_analysis import TABLE_PREFIX, analyze_sql, split_sql_magic
+from .core.sql_magic import TABLE_PREFIX, split_sql_magic
 from .runtime.cascade import CascadeRunner, Trigger, cell_header
 from .runtime.executor import Executor, transform
 from .runtime.notebook_file import NotebookFile
 from .runtime.publish import IOPubPublisher
 from .runtime.recording import OutputRouter, RecordingSession
-from .runtime.sql import SqlEngine, SqlError
 from .runtime.sql_cell import SqlCellRunner
+from .runtime.sql_lazy import LazySqlEngine, SqlError
 from .service import ReactiveService
 
 COMM_TYPES = ("comm_open", "comm_msg", "comm_close")
@@ -63,6 +63,15 @@ class ReactiveKernel(IPythonKernel):
             f"the file is rewritten atomically after every change. Default: ${NOTEBOOK_ENV}."
         ),
     ).tag(config=True)
+    status_events = Enum(
+        protocol.STATUS_EVENTS,
+        "batched",
+        help=(
+            "Form of a cascade's status events: 'batched' (cell_statuses, a few ms of "
+            "changes per event) or 'per_cell' (one cell_status per change). Clients "
+            "can change it with the comm op 'configure'."
+        ),
+    ).tag(config=True)
     run_on_open = Bool(
         False,
         help=f"Run every cell of the bound notebook at start. Default: ${RUN_ON_OPEN_ENV}=1.",
@@ -85,12 +94,16 @@ class ReactiveKernel(IPythonKernel):
             self.log.warning(
                 "reactive: not started by ReactiveKernelApp; cell outputs are not kept"
             )
-        self.sql_engine = SqlEngine()
+        self.sql_engine = LazySqlEngine()
         self.notebook = Notebook(analyzer=self._analyze)
         self.executor = Executor(self.shell)
         self.publisher = IOPubPublisher(
             self.session, self.iopub_socket, self.iopub_thread, self._topic
         )
+        self.publisher.status_events = self.status_events
+        if isinstance(self.session, RecordingSession):
+            self.session.before_output = self.publisher.before_output
+            self.publisher.outputs_hooked = True
         self.runner = CascadeRunner(
             self.notebook,
             self.shell,
@@ -159,6 +172,8 @@ class ReactiveKernel(IPythonKernel):
 
     def _analyze(self, cell_type: str, code: str, name: str | None) -> Analysis:
         if cell_type == "sql":
+            from .core.sql_analysis import analyze_sql  # sqlglot: on the first SQL cell
+
             return analyze_sql(code, name, self.sql_engine.dialect)
         analysis = analyze_python(code)
         if analysis.syntax_error is not None:

@@ -131,7 +131,7 @@ class KernelLink:
             if data.get("event") == "reply" and data.get("req") in reqs:
                 got[data["req"]] = data
                 deadline = loop.time() + per_step
-            elif data.get("event") == "cell_status":
+            elif data.get("event") in ("cell_status", "cell_statuses"):
                 deadline = loop.time() + per_step
         return got
 

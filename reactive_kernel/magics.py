@@ -14,8 +14,8 @@ from IPython.core.magic import Magics, cell_magic, line_cell_magic, magics_class
 from IPython.display import display
 
 from .core.render import mermaid
-from .runtime.sql import SqlError
 from .runtime.sql_cell import run_sql, show_error, sql_error_lines
+from .runtime.sql_lazy import SqlError
 
 if TYPE_CHECKING:
     from .kernel import ReactiveKernel

@@ -21,7 +21,7 @@ from .runtime.cascade import CascadeResult, CascadeRunner, Forget, Publisher, Tr
 from .runtime.executor import Executor
 from .runtime.notebook_file import NotebookFile, NotebookFileError
 from .runtime.recording import OutputRouter
-from .runtime.sql import SqlEngine, SqlError
+from .runtime.sql_lazy import LazySqlEngine, SqlError
 
 
 class ReactiveService:
@@ -35,7 +35,7 @@ class ReactiveService:
         router: OutputRouter,
         publisher: Publisher,
         forget: Forget,
-        engine: SqlEngine,
+        engine: LazySqlEngine,
         max_code: int = protocol.DEFAULT_MAX_CODE,
     ) -> None:
         self.notebook = notebook
@@ -398,7 +398,9 @@ async def _configure(
 ) -> dict[str, Any]:
     if r.summary is not None:
         svc.summary = r.summary
-    return {"summary": svc.summary}
+    if r.status_events is not None:
+        svc.publisher.status_events = r.status_events
+    return {"summary": svc.summary, "status_events": svc.publisher.status_events}
 
 
 async def _snapshot(

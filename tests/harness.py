@@ -16,6 +16,8 @@ from typing import Any
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 
+from reactive_kernel.core.protocol import per_cell_statuses
+
 TIMEOUT = 30.0
 _req = itertools.count()
 
@@ -33,6 +35,8 @@ class Result:
         return [m["content"]["data"] for m in self.iopub if m["msg_type"] == "comm_msg"]
 
     def of(self, kind: str) -> list[dict[str, Any]]:
+        if kind == "cell_status":  # either form, one entry per status change
+            return [s for e in self.events for s in per_cell_statuses(e)]
         return [e for e in self.events if e.get("event") == kind]
 
     def statuses(self, cell_id: str) -> list[str]:

@@ -33,7 +33,8 @@ export interface ICellError {
   traceback?: string[];
 }
 
-/** What the kernel says about one cell's state (`statuses`, `cell_status`). */
+/** What the kernel says about one cell's state (`statuses`, `cell_status`, and
+ * each entry of the batched `cell_statuses`, which also carries `index`). */
 export interface IStatusEntry {
   cell_id: string;
   status: CellStatus;

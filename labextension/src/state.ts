@@ -111,6 +111,14 @@ export class KernelState {
       case 'cell_status':
         this._cellStatus(data as unknown as IStatusEntry & Record<string, unknown>, change);
         break;
+      case 'cell_statuses': {
+        // The batched form: a few milliseconds of a cascade's changes, in order.
+        const entries = Array.isArray(data.statuses) ? (data.statuses as IStatusEntry[]) : [];
+        for (const entry of entries) {
+          this._cellStatus({ ...entry, cascade_id: data.cascade_id }, change);
+        }
+        break;
+      }
       case 'cascade_finished':
         this._cascadeFinished(data, change);
         break;

@@ -111,6 +111,28 @@ test('KernelState: a cascade queues its plan, counts progress, reports counts', 
   assert.equal(state.status('b')?.error?.ename, 'UpstreamError');
 });
 
+test('KernelState: a batched cell_statuses event applies every change in order', () => {
+  const state = new KernelState();
+  state.load({ cells: [cell('a', [], ['a']), cell('b', ['a'], ['b'])], protocol: 1 });
+  state.apply({ event: 'cascade_started', cascade_id: 'k', plan: ['a', 'b'] });
+  const change = state.apply({
+    event: 'cell_statuses', cascade_id: 'k', total: 2,
+    statuses: [
+      { cell_id: 'a', status: 'running', execution_count: null, error: null, index: 0 },
+      { cell_id: 'a', status: 'success', execution_count: 7, error: null, index: 0 },
+      { cell_id: 'b', status: 'running', execution_count: null, error: null, index: 1 }
+    ]
+  });
+  assert.equal(change.progress, true);
+  assert.equal(change.counts.get('a'), 7);
+  assert.equal(state.status('a')?.status, 'success');
+  assert.equal(state.status('b')?.status, 'running');
+  assert.equal(state.cascade?.current, 'b');
+  assert.equal(state.cascade?.done, 1);
+  assert.equal(state.planned('a'), false);
+  assert.equal(state.planned('b'), true);
+});
+
 test('KernelState: created, moved and deleted cells keep the kernel order', () => {
   const state = new KernelState();
   state.load({ cells: [cell('a', [], ['a'])], protocol: 1 });

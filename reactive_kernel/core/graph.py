@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:  # imported with the first cell (see DependencyGraph.__getattr__)
+    import networkx as nx
 
 
 @dataclass(slots=True)
@@ -55,7 +56,7 @@ class DependencyGraph:
     )
 
     def __init__(self) -> None:
-        self._g: nx.DiGraph[str] = nx.DiGraph()
+        self._g: nx.DiGraph[str]  # made on first use: a kernel with no cells needs no networkx
         self._definers: dict[str, list[str]] = {}
         self._readers: dict[str, set[str]] = {}
         self._reads: dict[str, frozenset[str]] = {}
@@ -63,6 +64,15 @@ class DependencyGraph:
         self._deletes: dict[str, frozenset[str]] = {}
         self._deleters: dict[str, set[str]] = {}
         self._cycle_of: dict[str, frozenset[str]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        """Reached only while the ``_g`` slot is unset: make the graph then."""
+        if name != "_g":
+            raise AttributeError(name)
+        import networkx as nx
+
+        self._g = nx.DiGraph()
+        return self._g
 
     # -- queries ------------------------------------------------------------
 
@@ -367,6 +377,8 @@ class DependencyGraph:
                     del self._cycle_of[node]
                     delta.touched.add(node)
             live = [n for n in group if n in self._g]
+            import networkx as nx
+
             for scc in nx.strongly_connected_components(self._g.subgraph(live)):
                 if len(scc) > 1:
                     self._set_group(frozenset(scc), delta)

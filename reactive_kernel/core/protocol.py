@@ -83,6 +83,8 @@ class Configure:
 
     req: Any
     summary: bool | None
+    status_events: str | None = None
+    """``batched`` or ``per_cell``: the form of cascade status events."""
 
 
 Request = Create | Register | Run | RunAll | Delete | Move | SetDatabase | Snapshot | Configure
@@ -174,7 +176,13 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
         summary = data.get("summary")
         if summary is not None and not isinstance(summary, bool):
             raise OpError("bad_request", "'configure': 'summary' must be true or false.")
-        return Configure(req, summary)
+        form = data.get("status_events")
+        if form is not None and form not in STATUS_EVENTS:
+            raise OpError(
+                "bad_request",
+                "'configure': 'status_events' must be \"batched\" or \"per_cell\".",
+            )
+        return Configure(req, summary, form)
     raise OpError(
         "unknown_op",
         f"Unknown op {op[:40]!r}: use create, register, run, run_all, delete, move, "
@@ -264,14 +272,72 @@ def cascade_started(
     }
 
 
-def cell_status(cell: Cell, cascade_id: str, index: int, total: int) -> dict[str, Any]:
+StatusChange = tuple[str, str, "int | None", "dict[str, Any] | None", int]
+"""One status change in a cascade: cell id, status, execution count, error, plan index."""
+
+STATUS_EVENTS = ("batched", "per_cell")
+"""The forms of a cascade's status events: ``cell_statuses`` batches (the
+default) or one ``cell_status`` per change; chosen by ``configure``."""
+
+
+def status_change(cell: Cell, index: int) -> StatusChange:
+    """A cell's current status as one change (cheap: a tuple, no dicts)."""
+    error = cell.error
+    return (
+        cell.id,
+        cell.status.value,
+        cell.execution_count,
+        None if error is None else error.to_dict(),
+        index,
+    )
+
+
+def cell_status_event(change: StatusChange, cascade_id: str, total: int) -> dict[str, Any]:
+    """The per-cell form: one change, one event."""
+    cell_id, status, count, error, index = change
     return {
         "event": "cell_status",
-        **status_entry(cell),
+        "cell_id": cell_id,
+        "status": status,
+        "execution_count": count,
+        "error": error,
         "cascade_id": cascade_id,
         "index": index,
         "total": total,
     }
+
+
+def cell_status(cell: Cell, cascade_id: str, index: int, total: int) -> dict[str, Any]:
+    return cell_status_event(status_change(cell, index), cascade_id, total)
+
+
+def cell_statuses(changes: list[StatusChange], cascade_id: str, total: int) -> dict[str, Any]:
+    """The batched form: changes of one cascade, in the order they happened."""
+    return {
+        "event": "cell_statuses",
+        "cascade_id": cascade_id,
+        "total": total,
+        "statuses": [
+            {"cell_id": c, "status": s, "execution_count": n, "error": e, "index": i}
+            for c, s, n, e, i in changes
+        ],
+    }
+
+
+def per_cell_statuses(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``cell_status`` events a status event stands for (either form);
+    ``[]`` for any other event. For clients that handle one change at a time."""
+    event = data.get("event")
+    if event == "cell_status":
+        return [data]
+    if event != "cell_statuses":
+        return []
+    head = {
+        "event": "cell_status",
+        "cascade_id": data.get("cascade_id"),
+        "total": data.get("total"),
+    }
+    return [{**head, **entry} for entry in data.get("statuses") or ()]
 
 
 def cascade_finished(

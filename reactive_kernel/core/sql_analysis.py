@@ -62,6 +62,7 @@ from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
 
 from .analysis import Analysis
+from .sql_magic import TABLE_PREFIX, split_sql_magic
 
 __all__ = [
     "TABLE_PREFIX",
@@ -73,7 +74,6 @@ __all__ = [
     "sqlglot_dialect",
 ]
 
-TABLE_PREFIX: Final = "table:"
 
 BIND_PARAM_RE: Final = re.compile(r"(?<![:\w\\]):(\w+)(?!\w)(?!:(?!:))")
 """SQLAlchemy's ``TextClause`` rule for ``:name``, plus ``:name::type`` (a PostgreSQL cast
@@ -98,7 +98,6 @@ _CASE_INSENSITIVE: Final = frozenset(
 _ASCII_LOWER: Final = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ASCII_UPPER: Final = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _TOKEN_REPR_RE: Final = re.compile(r"<Token token_type: TokenType\.(\w+), text: (.*?), line:[^>]*>")
-_MAGIC_RE: Final = re.compile(r"\A(?:[ \t]*\r?\n)*%%sql(?:[ \t]+([^\r\n]*?))?[ \t]*(?:\r?\n|\Z)")
 
 
 class _QuietCommandFallback(logging.Filter):
@@ -469,23 +468,3 @@ def _combine(per_statement: list[_StatementNames], params: list[str], name: str 
         created.update(names.creates)
         writes.update(names.creates)
     return Analysis(frozenset(reads), frozenset(writes), frozenset(deletes), None)
-
-
-def split_sql_magic(code: str) -> tuple[str, str | None] | None:
-    """``(body, name)`` when ``code`` starts with a ``%%sql [name]`` line, else None.
-
-    Blank lines before the magic are allowed, as IPython allows them.  Raises
-    :class:`ValueError` (one sentence, for the cell's error) when the line names an
-    invalid result variable: ``%%sql 1x`` or ``%%sql a b`` is an SQL cell the user
-    got wrong, not a Python cell.
-    """
-    match = _MAGIC_RE.match(code)
-    if match is None:
-        return None
-    name = match.group(1) or None
-    if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
-        raise ValueError(
-            f"%%sql: invalid result name {name!r}: write '%%sql' or '%%sql name' "
-            "with a Python identifier."
-        )
-    return code[match.end() :], name

@@ -33,11 +33,22 @@ from .recording import OutputRouter
 class Publisher(Protocol):
     """Where the runner sends what clients must see."""
 
+    status_events: str
+    """``batched`` or ``per_cell``: the form of status events clients get."""
+
     def event(self, data: dict[str, Any], parent: dict[str, Any]) -> None:
         """Publish a ``reactive`` comm event under ``parent``."""
 
     def iopub(self, msg_type: str, content: dict[str, Any], header: dict[str, Any]) -> None:
         """Publish an IOPub message whose parent header is ``header``."""
+
+    def status(
+        self, cell: Cell, cascade_id: str, index: int, total: int, parent: dict[str, Any]
+    ) -> None:
+        """Publish a status change of ``cell`` (batched or per cell, see publish.py)."""
+
+    def checkpoint(self) -> None:
+        """A cell is about to run: whatever its outputs must follow goes out."""
 
     def start_batch(self) -> None:
         """Collect messages until :meth:`flush` (order is kept)."""
@@ -134,6 +145,7 @@ class CascadeRunner:
         for cid in order:
             cells[cid].status = Status.QUEUED
         publish = self.publisher.event
+        status = self.publisher.status
         publish(protocol.cascade_started(cascade_id, trigger.op, trigger.cell_id, order), parent)
         self.interrupted = self.executor.interrupted = False
         previous = signal.signal(signal.SIGINT, self._on_sigint)
@@ -150,7 +162,7 @@ class CascadeRunner:
                     for later in range(index, total):
                         rest = cells[order[later]]
                         rest.status = Status.STALE
-                        publish(protocol.cell_status(rest, cascade_id, later, total), parent)
+                        status(rest, cascade_id, later, total, parent)
                     skipped += total - index
                     break
                 same_id = trigger.inline or cid == trigger.own_cell
@@ -163,12 +175,12 @@ class CascadeRunner:
                     skipped += 1
                 else:
                     cell.status = Status.RUNNING
-                    publish(protocol.cell_status(cell, cascade_id, index, total), parent)
+                    status(cell, cascade_id, index, total, parent)
                     await self._run_cell(cell, header)
                     result.ran.append(cid)
                     if cell.status == Status.ERROR:
                         result.failed.append(cid)
-                publish(protocol.cell_status(cell, cascade_id, index, total), parent)
+                status(cell, cascade_id, index, total, parent)
         except BaseException:
             # A fault of the kernel's own (not a cell's): leave no cell queued
             # or running, and still close the cascade for clients.
@@ -176,7 +188,7 @@ class CascadeRunner:
                 cell = cells[cid]
                 if cell.status in (Status.QUEUED, Status.RUNNING):
                     cell.status = Status.STALE
-                    publish(protocol.cell_status(cell, cascade_id, later, total), parent)
+                    status(cell, cascade_id, later, total, parent)
             raise
         finally:
             signal.signal(signal.SIGINT, previous)
@@ -206,7 +218,7 @@ class CascadeRunner:
         count = shell.execution_count
         self.publisher.iopub("execute_input", {"code": cell.code, "execution_count": count}, header)
         self.router.begin(cell.id, header["msg_id"], cell.outputs)
-        self.publisher.flush()  # status and input go out before the cell's outputs
+        self.publisher.checkpoint()  # status and input go out before the cell's outputs
         if cell.type == "sql" and self.sql is not None:
             error = await self.sql.run(cell, count)
         else:

@@ -16,6 +16,7 @@ import ast
 import asyncio
 import builtins
 import inspect
+import linecache
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ class Compiled:
     body: CodeType | None
     last_expr: CodeType | None
     error: SyntaxError | None = None
+    cache_name: str | None = None
+    """The name IPython's compiler cache gave the code (see :meth:`Executor.run`)."""
 
 
 def parse(source: str, filename: str = "<cell>") -> ast.Module:
@@ -148,7 +151,16 @@ class Executor:
         shell.execution_count = execution_count + self.count_offset
         compiled = self.compile(cell_id, code)
         # Tracebacks say "Cell In[n]": name this run's number for the cached code.
-        shell.compile.cache(compiled.transformed, execution_count, raw_code=code)
+        # The first run caches the source under a name (a hash of the code);
+        # later runs of unchanged code only renumber that name, which is all
+        # cache() would do again, minus hashing the code and splitting lines.
+        compiler = shell.compile
+        name = compiled.cache_name
+        numbers = getattr(compiler, "_filename_map", None)
+        if name is not None and numbers is not None and name in linecache.cache:
+            numbers[name] = execution_count
+        else:
+            compiled.cache_name = compiler.cache(compiled.transformed, execution_count, code)
         info = ExecutionInfo(code, True, False, True, cell_id)
         result = ExecutionResult(info)
         shell.history_manager.store_inputs(execution_count, compiled.transformed, code)

@@ -11,6 +11,7 @@ signs and sends them; :class:`RecordingSession` hands output messages to an
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from jupyter_client.session import Session
@@ -51,9 +52,12 @@ class OutputRouter:
 
 
 class RecordingSession(Session):
-    """A Session that shows every output message it sends to a router."""
+    """A Session that shows every output message it sends to a router, and
+    lets a publisher hand over what it holds before any output goes out."""
 
     router: OutputRouter | None = None
+    before_output: Callable[[Any], None] | None = None
+    """Called with the stream before an output message is sent (any thread)."""
 
     def send(
         self,
@@ -64,6 +68,11 @@ class RecordingSession(Session):
         *args: Any,
         **kwargs: Any,
     ) -> Any:
+        hook = self.before_output
+        if hook is not None:
+            msg_type = msg_or_type if isinstance(msg_or_type, str) else msg_or_type["msg_type"]
+            if msg_type in OUTPUT_MSG_TYPES:
+                hook(stream)
         msg = super().send(stream, msg_or_type, content, parent, *args, **kwargs)
         router = self.router
         if router is not None and msg is not None and msg["msg_type"] in OUTPUT_MSG_TYPES:

@@ -52,6 +52,7 @@ from sqlalchemy.sql.compiler import BIND_PARAMS as _SA_PARAM_RE  # what text() b
 from sqlalchemy.sql.compiler import BIND_PARAMS_ESC as _SA_ESCAPED_RE  # what it un-escapes
 
 from ..core.sql_analysis import TABLE_PREFIX, SqlStatement, SqlSyntaxError, split_statements
+from .sql_lazy import DEFAULT_URL, SqlError
 from .sql_table import SqlResult, SqlTable, display_data, fetch_result
 
 __all__ = [
@@ -69,7 +70,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_URL: Final = "sqlite://"
 PASSWORD_ENV: Final = "REACTIVE_DB_PASSWORD"
 CONNECT_TIMEOUT: Final = 10
 _ENV_RE: Final = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -108,20 +108,6 @@ _DRIVER_PACKAGES: Final = {
 }
 _PLAIN_TYPES: Final = (type(None), bool, int, float, str, bytes)
 _BIND_FAILURE_RE: Final = re.compile(r"bind|adapt|unsupported type|not supported", re.IGNORECASE)
-
-
-class SqlError(Exception):
-    """An SQL cell or database switch failed; ``str()`` is one clear sentence.
-
-    For statement failures the message is the database's own; ``statement`` (1-based)
-    and ``sql`` say which statement of the cell failed, for the cell's traceback.
-    """
-
-    def __init__(self, message: str, statement: int | None = None, sql: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.statement = statement
-        self.sql = sql
 
 
 def is_secret_key(key: str) -> bool:

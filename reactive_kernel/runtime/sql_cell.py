@@ -9,14 +9,17 @@ traceback through SQLAlchemy), and interrupts.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
 from IPython.display import publish_display_data
 
 from .executor import Executor
-from .sql import SqlEngine, SqlError
+from .sql_lazy import SqlError
 from .sql_table import display_data
+
+if TYPE_CHECKING:  # SQLAlchemy is loaded when a notebook first uses SQL
+    from .sql import SqlEngine
 
 
 class SqlCell(Protocol):

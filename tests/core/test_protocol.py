@@ -314,3 +314,37 @@ def test_constants() -> None:
     assert protocol.COMM_ID == "reactive"
     assert protocol.TARGET_NAME == "reactive"
     assert protocol.PROTOCOL_VERSION == 2
+
+
+# -- status events: the batched form and the per-cell form ------------------
+
+
+def test_configure_status_events_is_validated() -> None:
+    from reactive_kernel.core.protocol import Configure, parse_request
+
+    request = parse_request({"op": "configure", "status_events": "per_cell"})
+    assert isinstance(request, Configure) and request.status_events == "per_cell"
+    assert parse_request({"op": "configure"}).status_events is None  # type: ignore[union-attr]
+    with pytest.raises(OpError) as err:
+        parse_request({"op": "configure", "status_events": "some"})
+    assert err.value.code == "bad_request" and "status_events" in err.value.message
+
+
+def test_cell_statuses_expands_to_the_per_cell_events() -> None:
+    from reactive_kernel.core.protocol import (
+        cell_status_event,
+        cell_statuses,
+        per_cell_statuses,
+    )
+
+    changes = [
+        ("a", "running", None, None, 0),
+        ("a", "success", 3, None, 0),
+        ("b", "error", 4, {"ename": "E", "evalue": "v", "traceback": []}, 1),
+    ]
+    batched = cell_statuses(changes, "k1", 2)
+    assert batched["event"] == "cell_statuses" and len(batched["statuses"]) == 3
+    assert per_cell_statuses(batched) == [cell_status_event(c, "k1", 2) for c in changes]
+    single = cell_status_event(changes[1], "k1", 2)
+    assert per_cell_statuses(single) == [single]
+    assert per_cell_statuses({"event": "reply"}) == []

@@ -23,7 +23,7 @@ forbidden = %r
 loaded = sorted(
     m for m in sys.modules if any(m == f or m.startswith(f + ".") for f in forbidden)
 )
-print(json.dumps({"modules": names, "loaded": loaded, "networkx": "networkx" in sys.modules}))
+print(json.dumps({"modules": names, "loaded": loaded, "sqlglot": "sqlglot" in sys.modules}))
 """
 
 
@@ -57,5 +57,5 @@ def test_core_imports_no_io_packages() -> None:
         "reactive_kernel.core.render",
     } <= set(result["modules"])
     assert result["loaded"] == []
-    # Control: the check does see third-party imports (the graph uses networkx).
-    assert result["networkx"] is True
+    # Control: the check does see third-party imports (SQL analysis uses sqlglot).
+    assert result["sqlglot"] is True

@@ -133,9 +133,11 @@ async def test_sigkill_mid_cascade_with_three_clients(gateway: GatewayProcess) -
         await author.next(
             lambda m: (
                 m["header"]["msg_type"] == "comm_msg"
-                and m["content"]["data"].get("event") == "cell_status"
-                and m["content"]["data"].get("cell_id") == "c2"
-                and m["content"]["data"].get("status") == "running"
+                and any(
+                    s.get("cell_id") == "c2" and s.get("status") == "running"
+                    for s in m["content"]["data"].get("statuses") or [m["content"]["data"]]
+                    if m["content"]["data"].get("event") in ("cell_status", "cell_statuses")
+                )
             )
         )
         killed = time.monotonic()

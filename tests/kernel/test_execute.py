@@ -7,6 +7,8 @@ import time
 
 from harness import TIMEOUT, KernelHarness, connect_client, start_kernel, stop_kernel
 
+from reactive_kernel.core.protocol import per_cell_statuses
+
 
 def test_jupyterlab_execute_creates_and_runs_cells(kernel: KernelHarness, uid: str) -> None:
     a, b = f"la{uid}", f"lb{uid}"
@@ -118,9 +120,10 @@ def test_interrupt_mid_cascade_leaves_rest_stale(fresh_kernel: KernelHarness) ->
             msg = k.client.get_iopub_msg(timeout=TIMEOUT)
             k.backlog.append(msg)
             data = msg["content"].get("data", {}) if msg["msg_type"] == "comm_msg" else {}
-            if data.get("cell_id") == "slow" and data.get("status") == "running":
-                running.set()
-                return
+            for change in per_cell_statuses(data):
+                if change["cell_id"] == "slow" and change["status"] == "running":
+                    running.set()
+                    return
 
     wait_running()
     assert running.is_set()

@@ -209,27 +209,14 @@ export class NotebookModel {
         this.listener({ kind: "cascade" });
         break;
       }
-      case "cell_status": {
-        const cell = this.cells.get(e.cell_id);
-        if (cell) {
-          if (e.status === "running") {
-            cell.outputs = [];
-            this.runIds.set(e.cell_id, null);
-          }
-          cell.status = e.status;
-          cell.execution_count = e.execution_count;
-          cell.error = e.error;
-          this.changed(e.cell_id);
-        }
-        const cascade = this.cascade;
-        if (cascade && cascade.id === e.cascade_id) {
-          if (e.status === "running") cascade.running = e.cell_id;
-          else if (FINAL.has(e.status)) {
-            cascade.done = Math.max(cascade.done, e.index + 1);
-            if (cascade.running === e.cell_id) cascade.running = null;
-          }
-          this.listener({ kind: "cascade" });
-        }
+      case "cell_status":
+        if (this.cellStatus(e.cascade_id, e)) this.listener({ kind: "cascade" });
+        break;
+      case "cell_statuses": {
+        // The batched form: a few milliseconds of changes, in order.
+        let progressed = false;
+        for (const entry of e.statuses) progressed = this.cellStatus(e.cascade_id, entry) || progressed;
+        if (progressed) this.listener({ kind: "cascade" });
         break;
       }
       case "cascade_finished": {
@@ -284,6 +271,29 @@ export class NotebookModel {
     cell.error = { ename: "KernelDied", evalue: message, traceback: [] };
     cell.outputs = [{ output_type: "error", ename: "KernelDied", evalue: message, traceback: [] }];
     this.changed(id);
+  }
+
+  /** One status change of a cascade; true when the cascade's progress moved. */
+  private cellStatus(cascadeId: string, e: StatusEntry & { index: number }): boolean {
+    const cell = this.cells.get(e.cell_id);
+    if (cell) {
+      if (e.status === "running") {
+        cell.outputs = [];
+        this.runIds.set(e.cell_id, null);
+      }
+      cell.status = e.status;
+      cell.execution_count = e.execution_count;
+      cell.error = e.error;
+      this.changed(e.cell_id);
+    }
+    const cascade = this.cascade;
+    if (!cascade || cascade.id !== cascadeId) return false;
+    if (e.status === "running") cascade.running = e.cell_id;
+    else if (FINAL.has(e.status)) {
+      cascade.done = Math.max(cascade.done, e.index + 1);
+      if (cascade.running === e.cell_id) cascade.running = null;
+    }
+    return true;
   }
 
   private setStatus(id: string, status: Status): void {

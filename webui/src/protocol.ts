@@ -65,6 +65,7 @@ export type KernelEvent =
       plan: string[];
     }
   | ({ event: "cell_status"; cascade_id: string; index: number; total: number } & StatusEntry)
+  | { event: "cell_statuses"; cascade_id: string; total: number; statuses: (StatusEntry & { index: number })[] }
   | {
       event: "cascade_finished";
       cascade_id: string;
