@@ -285,14 +285,21 @@ def events_under_load(k: Kernel, first: str, n: int) -> dict[str, Any]:
         msg_id = k.send_comm({"op": "run", "req": req, "cell_id": first})
         results: dict[str, Any] = {}
 
+        main_done = threading.Event()
+
         def follow_other() -> None:
-            time.sleep(0.5)  # a slow reader: the kernel's queue builds up
-            results["other"] = follow_cascade(other, msg_id, req, 120, strict=False)
+            # A stalled reader: nothing read until the first client is done,
+            # so the whole cascade queues up for it in the kernel.
+            main_done.wait(130)
+            results["other"] = follow_cascade(other, msg_id, req, 60, strict=False)
 
         t = threading.Thread(target=follow_other)
         t.start()
-        results["main"] = follow_cascade(k, msg_id, req, 120, strict=False)
-        t.join(310)
+        try:
+            results["main"] = follow_cascade(k, msg_id, req, 120, strict=False)
+        finally:
+            main_done.set()
+        t.join(200)
     finally:
         stop.set()
         burner.join(10)
@@ -407,7 +414,7 @@ def cascade_parts(args: Any, report: dict[str, Any], out: Any) -> None:
                 n = 10_000
                 out()
                 out(
-                    f"3. {n}-cell cascade, two clients (one a slow reader with default HWM), CPU burner running"
+                    f"3. {n}-cell cascade, two clients (one stalled until the other is done; default HWM), CPU burner running"
                 )
                 load = events_under_load(rk, f"c{n}_0", n)
                 report["load"] = load
