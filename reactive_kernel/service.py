@@ -16,6 +16,7 @@ from .core import protocol
 from .core.cells import Status
 from .core.nbformat_percent import NotebookCell, NotebookDoc
 from .core.notebook import Change, Notebook, OpError
+from .core.quoting import quote, shorten
 from .core.summary import cascade_summary
 from .runtime.cascade import CascadeResult, CascadeRunner, Forget, Publisher, Trigger
 from .runtime.executor import Executor
@@ -123,7 +124,7 @@ class ReactiveService:
     def _check_name(cell_type: str, name: str | None) -> None:
         if cell_type == "sql" and name is not None and not name.isidentifier():
             raise OpError(
-                "bad_request", f"An SQL cell's name must be a Python identifier, not {name!r}."
+                "bad_request", f"An SQL cell's name must be a Python identifier, not {quote(name)}."
             )
 
     # -- operations ---------------------------------------------------------
@@ -205,7 +206,7 @@ class ReactiveService:
         try:
             self.engine.switch(url)
         except SqlError as exc:
-            detail = str(exc).rstrip(" .?!")
+            detail = shorten(str(exc), 400).rstrip(" .?!")
             raise OpError(
                 "bad_database", f"Could not switch the database, the previous one stays: {detail}."
             ) from None

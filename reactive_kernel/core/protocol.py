@@ -14,6 +14,7 @@ from typing import Any
 
 from .cells import Cell
 from .notebook import OpError
+from .quoting import quote
 
 COMM_ID = "reactive"
 TARGET_NAME = "reactive"
@@ -170,7 +171,7 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
         return Configure(req, summary)
     raise OpError(
         "unknown_op",
-        f"Unknown op {op!r}: use create, register, run, delete, move, set_database, "
+        f"Unknown op {quote(op)}: use create, register, run, delete, move, set_database, "
         "snapshot or configure.",
     )
 

@@ -49,6 +49,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.compiler import BIND_PARAMS as _SA_PARAM_RE  # what text() binds
 from sqlalchemy.sql.compiler import BIND_PARAMS_ESC as _SA_ESCAPED_RE  # what it un-escapes
 
+from ..core.quoting import shorten
 from ..core.sql_analysis import TABLE_PREFIX, SqlStatement, SqlSyntaxError, split_statements
 from .sql_table import SqlResult, SqlTable, display_data, fetch_result
 
@@ -81,6 +82,10 @@ _DRIVER_PACKAGES: Final = {
 }
 _PLAIN_TYPES: Final = (type(None), bool, int, float, str, bytes)
 _BIND_FAILURE_RE: Final = re.compile(r"bind|adapt|unsupported type|not supported", re.IGNORECASE)
+
+
+URL_SHOWN: Final = 120
+"""Most characters of a database URL that an error message shows."""
 
 
 class SqlError(Exception):
@@ -301,7 +306,7 @@ class SqlEngine:
                 conn.execute(sa.text("SELECT 1")).close()
         except Exception as exc:
             db.dispose()
-            shown = db.url.render_as_string(hide_password=True)
+            shown = shorten(db.url.render_as_string(hide_password=True), URL_SHOWN)
             reason = self._scrub(_db_message(exc), db.secrets)
             raise SqlError(f"Cannot connect to {shown}: {reason}") from None
         except BaseException:
@@ -323,7 +328,7 @@ class SqlEngine:
             parsed = parsed.set(password=os.environ[PASSWORD_ENV])
         password = parsed.password
         secrets = (password, quote(password, safe=""), quote_plus(password)) if password else ()
-        shown = parsed.render_as_string(hide_password=True)
+        shown = shorten(parsed.render_as_string(hide_password=True), URL_SHOWN)
         kwargs: dict[str, Any] = {"hide_parameters": True}
         creator = None
         if _is_memory_sqlite(parsed) and parsed.get_driver_name() == "pysqlite":
