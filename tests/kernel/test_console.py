@@ -215,3 +215,14 @@ def test_console_started_with_kernel_reactive_defines_cells_and_cascades(tmp_pat
         except (pexpect.TIMEOUT, OSError):
             pass
         child.close(force=True)
+
+
+def test_cascade_traceback_points_at_the_failing_line(console: Console) -> None:
+    """Inner frames (here a generator expression) show their own line, not the cell's first."""
+    from tb_check import check
+
+    code = "w = 1\nv = 2\nt = sum(1/a for i in range(3))\nt"
+    console.kernel.create("gen", code)
+    out = console.run("a = 0")
+    assert "ZeroDivisionError" in out, out
+    check(out, code, [3, 3])

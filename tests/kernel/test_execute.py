@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
 from harness import TIMEOUT, KernelHarness, connect_client, start_kernel, stop_kernel
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # tracebacks colour each token
 
 
 def test_jupyterlab_execute_creates_and_runs_cells(kernel: KernelHarness, uid: str) -> None:
@@ -134,7 +137,7 @@ def test_interrupt_mid_cascade_leaves_rest_stale(fresh_kernel: KernelHarness) ->
         final["slow"]["status"] == "error"
         and final["slow"]["error"]["ename"] == "KeyboardInterrupt"
     )
-    traceback = "".join(final["slow"]["error"]["traceback"])
+    traceback = ANSI.sub("", "".join(final["slow"]["error"]["traceback"]))
     assert "time.sleep" in traceback and "reactive_kernel" not in traceback  # user code only
     assert final["after"]["status"] == "stale" and final["later"]["status"] == "stale"
     assert r.of("reply")[0]["ok"] is True
