@@ -16,6 +16,7 @@ from .core import protocol
 from .core.cells import Status
 from .core.nbformat_percent import NotebookCell, NotebookDoc
 from .core.notebook import Change, Notebook, OpError
+from .core.notebook_diagnostics import NotebookDiagnostics
 from .core.quoting import quote, shorten
 from .core.summary import cascade_summary
 from .runtime.cascade import CascadeResult, CascadeRunner, Forget, Publisher, Trigger
@@ -54,6 +55,8 @@ class ReactiveService:
         """Cells the file has as markdown: kept as comment cells, saved back as such."""
         self._cascade_lock = asyncio.Lock()
         self.summary = True
+        self.diagnostics = NotebookDiagnostics(notebook)
+        """Keeps each cell's ``diagnostics`` current; called after every cell change."""
         """Append a cascade summary to a run cell's output (see core/summary.py)."""
 
     # -- the bound notebook file -----------------------------------------------
@@ -85,6 +88,7 @@ class ReactiveService:
                 self.file_error = f"the notebook's database could not be opened: {exc}"
         for cell in doc.cells:
             self.notebook.create(cell.id, cell.type, cell.code, None, cell.name)
+        self.diagnostics.reload()
 
     def persist(self) -> None:
         """Save the cells to the bound file, atomically; :class:`OpError`
@@ -114,7 +118,7 @@ class ReactiveService:
 
     def _statuses(self, change: Change) -> list[dict[str, Any]]:
         cells = self.notebook.cells
-        return [protocol.status_entry(cells[c]) for c in change.changed]
+        return [protocol.changed_entry(cells[c]) for c in change.changed]
 
     def _apply(self, change: Change) -> None:
         if change.remove_names:
@@ -142,6 +146,7 @@ class ReactiveService:
         self.notebook.validate_new(cell_id, cell_type, after)
         self._check_name(cell_type, name)
         cell, index, change = self.notebook.create(cell_id, cell_type, code, after, name)
+        self.diagnostics.after(change, cell_id, None)
         self._apply(change)
         self.publisher.event(protocol.cell_created(cell, index, self._statuses(change)), parent)
         self.persist()
@@ -160,7 +165,9 @@ class ReactiveService:
         same_type = cell_type is None or cell_type == cell.type
         if code == cell.code and (name is None or name == cell.name) and same_type:
             return
+        before = cell.analysis
         change = self.notebook.register(cell_id, code, name=name, cell_type=cell_type)
+        self.diagnostics.after(change, cell_id, before)
         self.executor.forget(cell_id)
         self._apply(change)
         self.publisher.event(protocol.cell_updated(cell, self._statuses(change)), parent)
@@ -168,7 +175,9 @@ class ReactiveService:
 
     def delete(self, parent: dict[str, Any], cell_id: str) -> set[str]:
         """Delete a cell; returns its former descendants (to be re-run)."""
+        before = self.notebook.cell(cell_id).analysis
         _, below, change = self.notebook.delete(cell_id)
+        self.diagnostics.after(change, cell_id, before)
         self.executor.forget(cell_id)
         self.router.forget(cell_id)
         self._apply(change)

@@ -206,6 +206,13 @@ def status_entry(cell: Cell) -> dict[str, Any]:
     }
 
 
+def changed_entry(cell: Cell) -> dict[str, Any]:
+    """An entry of the ``statuses`` of ``cell_created``/``cell_updated``/``cell_deleted``:
+    the status entry plus the cell's diagnostics, which an operation on another cell
+    can change (a cascade cannot, so ``cell_status`` events do not carry them)."""
+    return {**status_entry(cell), "diagnostics": [d.to_dict() for d in cell.diagnostics]}
+
+
 def cell_created(cell: Cell, index: int, statuses: list[dict[str, Any]]) -> dict[str, Any]:
     return {"event": "cell_created", "cell": cell.to_dict(), "index": index, "statuses": statuses}
 
