@@ -212,6 +212,13 @@ class ReactiveKernel(IPythonKernel):
                 except OpError as exc:
                     print(f"%%reactive: {exc.message}", file=sys.stderr)
                     continue
+                cell = self.notebook.cell(cell_id)
+                if cell.status == Status.BLOCKED and cell.error is not None:  # say so at once
+                    print(
+                        f"%%reactive: cell {cell_id} is blocked: "
+                        f"{cell.error.ename}: {cell.error.evalue}",
+                        file=sys.stderr,
+                    )
                 op = "run"
             if cell_id not in self.notebook:
                 continue

@@ -206,3 +206,20 @@ def test_summary_of_the_cascade_ends_the_run_cells_output(kernel: KernelHarness,
     kernel.comm("configure", summary=True)
     r = kernel.execute(f"{c} = 0", cell_id=c)  # nothing else re-ran: no summary
     assert not [m for m in r.iopub if m["content"].get("metadata", {}).get("reactive")]
+
+
+def test_summary_shows_the_run_cells_diagnostics(kernel: KernelHarness, uid: str) -> None:
+    """Front ends without the extension see a mutates-foreign warning in the run cell."""
+    owner, mut, reader = f"wo{uid}", f"wm{uid}", f"wr{uid}"
+    kernel.execute(f"lst_{uid} = []", cell_id=owner)
+    r = kernel.execute(f"lst_{uid}.append(1)", cell_id=mut)
+    [summary] = [m for m in r.iopub if m["content"].get("metadata", {}).get("reactive")]
+    assert summary["parent_header"]["msg_id"] == r.msg_id
+    text = summary["content"]["data"]["text/plain"]
+    assert text.startswith(f"⚠ This cell mutates lst_{uid}, which cell {owner} defines")
+    assert "↻" not in text  # nothing else re-ran
+    assert "⚠" in summary["content"]["data"]["text/html"]
+    kernel.execute(f"n_{uid} = len(lst_{uid})", cell_id=reader)
+    r = kernel.execute(f"lst_{uid} = [1, 2]", cell_id=owner)  # the owner: no warning
+    [summary] = [m for m in r.iopub if m["content"].get("metadata", {}).get("reactive")]
+    assert "⚠" not in summary["content"]["data"]["text/plain"]
