@@ -33,12 +33,21 @@ export interface ICellError {
   traceback?: string[];
 }
 
-/** What the kernel says about one cell's state (`statuses`, `cell_status`). */
+/** A static warning about a cell (PROTOCOL.md section 9), e.g. `mutates-foreign`. */
+export interface IDiagnostic {
+  code: string;
+  message: string;
+  names: string[];
+}
+
+/** What the kernel says about one cell's state (`statuses`, `cell_status`).
+ * `diagnostics` come with cell objects and the `statuses` of cell events. */
 export interface IStatusEntry {
   cell_id: string;
   status: CellStatus;
   execution_count?: number | null;
   error?: ICellError | null;
+  diagnostics?: IDiagnostic[];
 }
 
 /** A cell as `snapshot` and `cell_created`/`cell_updated` carry it. */
@@ -51,6 +60,7 @@ export interface IKernelCell {
   status: CellStatus;
   execution_count: number | null;
   error: ICellError | null;
+  diagnostics?: IDiagnostic[];
 }
 
 export interface ISnapshot {
