@@ -77,3 +77,11 @@ def test_headless_run_writes_true_lines(tmp_path: Path) -> None:
     for cell, code, case in zip(code_cells, cells, CASES, strict=True):
         (error,) = [o for o in cell["outputs"] if o["output_type"] == "error"]
         check(error["traceback"], code, case[2])
+
+
+def test_source_of_cell_functions_stays_available(kernel: KernelHarness) -> None:
+    """Code names changed (runtime/compiler.py): ``inspect`` still finds the source."""
+    u = uuid.uuid4().hex[:6]
+    kernel.execute(f"def src_{u}(x):\n    return x + 1\n", cell_id=f"src{u}")
+    r = kernel.execute(f"import inspect as _insp\nprint(_insp.getsource(src_{u}))")
+    assert r.text() == f"def src_{u}(x):\n    return x + 1\n\n", r.text()
