@@ -15,7 +15,7 @@ from typing import Any
 
 import comm
 from ipykernel.ipkernel import IPythonKernel
-from traitlets import Bool, Enum, Int, Unicode, default
+from traitlets import Bool, Enum, Int, Type, Unicode, default
 
 from . import __version__
 from .core import protocol
@@ -25,6 +25,7 @@ from .core.notebook import Notebook, OpError, linked
 from .core.outputs import DEFAULT_BUDGET
 from .core.sql_magic import TABLE_PREFIX, split_sql_magic
 from .runtime.cascade import CascadeRunner, Trigger, cell_header
+from .runtime.compiler import CellCompiler
 from .runtime.executor import Executor, transform
 from .runtime.notebook_file import NotebookFile
 from .runtime.publish import IOPubPublisher
@@ -47,6 +48,9 @@ class ReactiveKernel(IPythonKernel):
     implementation = "reactive_kernel"
     implementation_version = __version__
     banner = "Python 3 (reactive) - cells re-run when what they read changes"
+    compiler_class = Type(  # names code so every traceback frame shows its own line
+        CellCompiler, help="The shell's compiler; see reactive_kernel/runtime/compiler.py."
+    )
 
     max_code_size = Int(
         protocol.DEFAULT_MAX_CODE,
@@ -224,6 +228,13 @@ class ReactiveKernel(IPythonKernel):
                 except OpError as exc:
                     print(f"%%reactive: {exc.message}", file=sys.stderr)
                     continue
+                cell = self.notebook.cell(cell_id)
+                if cell.status == Status.BLOCKED and cell.error is not None:  # say so at once
+                    print(
+                        f"%%reactive: cell {cell_id} is blocked: "
+                        f"{cell.error.ename}: {cell.error.evalue}",
+                        file=sys.stderr,
+                    )
                 op = "run"
             if cell_id not in self.notebook:
                 continue

@@ -18,6 +18,9 @@ from .runtime.sql_cell import run_sql, show_error, sql_error_lines
 from .runtime.sql_lazy import SqlError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .core.cells import Cell
     from .kernel import ReactiveKernel
 
 USAGE = """Usage:
@@ -115,11 +118,33 @@ class ReactiveMagics(Magics):
             "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in rows
         )
         header = "".join(f"<th>{h}</th>" for h in head)
+        notes = _notes(self.kernel.notebook.cells)
+        if notes:
+            text += "\n\n" + "\n".join(f"{cid}: {note}" for cid, note in notes)
+        items = "".join(
+            f"<li><code>{html.escape(cid)}</code>: {html.escape(note)}</li>" for cid, note in notes
+        )
         display(
-            {"text/plain": text, "text/html": f"<table><tr>{header}</tr>{table}</table>"},
+            {
+                "text/plain": text,
+                "text/html": f"<table><tr>{header}</tr>{table}</table>"
+                + (f"<ul>{items}</ul>" if items else ""),
+            },
             raw=True,
         )
 
     def _graph(self) -> None:
         chart = mermaid(self.kernel.notebook)
         display({"text/markdown": f"```mermaid\n{chart}\n```", "text/plain": chart}, raw=True)
+
+
+def _notes(cells: Iterable[Cell]) -> list[tuple[str, str]]:
+    """Below the table: why each blocked or failed cell is so (its error's first
+    line), and each diagnostic (``⚠ message``), by cell id in notebook order."""
+    notes: list[tuple[str, str]] = []
+    for cell in cells:
+        if cell.error is not None and cell.status.value in ("blocked", "error"):
+            evalue = cell.error.evalue.splitlines()[0] if cell.error.evalue.strip() else ""
+            notes.append((cell.id, f"{cell.error.ename}: {evalue}" if evalue else cell.error.ename))
+        notes.extend((cell.id, f"⚠ {d.message}") for d in cell.diagnostics)
+    return notes

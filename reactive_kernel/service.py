@@ -16,6 +16,8 @@ from .core import protocol
 from .core.cells import Status
 from .core.nbformat_percent import NotebookCell, NotebookDoc
 from .core.notebook import Change, Notebook, OpError
+from .core.notebook_diagnostics import NotebookDiagnostics
+from .core.quoting import quote, shorten
 from .core.summary import cascade_summary
 from .runtime.cascade import CascadeResult, CascadeRunner, Forget, Publisher, Trigger
 from .runtime.executor import Executor
@@ -53,6 +55,8 @@ class ReactiveService:
         """Cells the file has as markdown: kept as comment cells, saved back as such."""
         self._cascade_lock = asyncio.Lock()
         self.summary = True
+        self.diagnostics = NotebookDiagnostics(notebook)
+        """Keeps each cell's ``diagnostics`` current; called after every cell change."""
         """Append a cascade summary to a run cell's output (see core/summary.py)."""
 
     # -- the bound notebook file -----------------------------------------------
@@ -84,6 +88,7 @@ class ReactiveService:
                 self.file_error = f"the notebook's database could not be opened: {exc}"
         for cell in doc.cells:
             self.notebook.create(cell.id, cell.type, cell.code, None, cell.name)
+        self.diagnostics.reload()
 
     def persist(self) -> None:
         """Save the cells to the bound file, atomically; :class:`OpError`
@@ -113,7 +118,7 @@ class ReactiveService:
 
     def _statuses(self, change: Change) -> list[dict[str, Any]]:
         cells = self.notebook.cells
-        return [protocol.status_entry(cells[c]) for c in change.changed]
+        return [protocol.changed_entry(cells[c]) for c in change.changed]
 
     def _parents(self, change: Change) -> dict[str, list[str]]:
         nb = self.notebook
@@ -127,7 +132,7 @@ class ReactiveService:
     def _check_name(cell_type: str, name: str | None) -> None:
         if cell_type == "sql" and name is not None and not name.isidentifier():
             raise OpError(
-                "bad_request", f"An SQL cell's name must be a Python identifier, not {name!r}."
+                "bad_request", f"An SQL cell's name must be a Python identifier, not {quote(name)}."
             )
 
     # -- operations ---------------------------------------------------------
@@ -145,6 +150,7 @@ class ReactiveService:
         self.notebook.validate_new(cell_id, cell_type, after)
         self._check_name(cell_type, name)
         cell, index, change = self.notebook.create(cell_id, cell_type, code, after, name)
+        self.diagnostics.after(change, cell_id, None)
         self._apply(change)
         self.publisher.event(
             protocol.cell_created(
@@ -170,7 +176,9 @@ class ReactiveService:
         same_type = cell_type is None or cell_type == cell.type
         if code == cell.code and (name is None or name == cell.name) and same_type:
             return set()
+        before = cell.analysis
         change = self.notebook.register(cell_id, code, name=name, cell_type=cell_type)
+        self.diagnostics.after(change, cell_id, before)
         self.executor.forget(cell_id)
         self._apply(change)
         self.publisher.event(
@@ -184,7 +192,9 @@ class ReactiveService:
 
     def delete(self, parent: dict[str, Any], cell_id: str) -> set[str]:
         """Delete a cell; returns its former descendants (to be re-run)."""
+        before = self.notebook.cell(cell_id).analysis
         _, below, change = self.notebook.delete(cell_id)
+        self.diagnostics.after(change, cell_id, before)
         self.executor.forget(cell_id)
         self.router.forget(cell_id)
         self._apply(change)
@@ -225,7 +235,7 @@ class ReactiveService:
         try:
             self.engine.switch(url)
         except SqlError as exc:
-            detail = str(exc).rstrip(" .?!")
+            detail = shorten(str(exc), 400).rstrip(" .?!")
             raise OpError(
                 "bad_database", f"Could not switch the database, the previous one stays: {detail}."
             ) from None
@@ -303,7 +313,7 @@ class ReactiveService:
         if result is not None and self.summary:
             cells = self.notebook.cells
             others = [cells[c] for c in result.order if c != cell_id and c in cells]
-            content = cascade_summary(others)
+            content = cascade_summary(others, cells.get(cell_id))
             if content is not None:
                 header = {**(parent.get("header") or {}), "cellId": cell_id}
                 self.publisher.iopub("display_data", content, header)

@@ -33,13 +33,22 @@ export interface ICellError {
   traceback?: string[];
 }
 
+/** A static warning about a cell (PROTOCOL.md section 9), e.g. `mutates-foreign`. */
+export interface IDiagnostic {
+  code: string;
+  message: string;
+  names: string[];
+}
+
 /** What the kernel says about one cell's state (`statuses`, `cell_status`, and
- * each entry of the batched `cell_statuses`, which also carries `index`). */
+ * each entry of the batched `cell_statuses`, which also carries `index`).
+ * `diagnostics` come with cell objects and the `statuses` of cell events. */
 export interface IStatusEntry {
   cell_id: string;
   status: CellStatus;
   execution_count?: number | null;
   error?: ICellError | null;
+  diagnostics?: IDiagnostic[];
 }
 
 /** A cell as `snapshot` and `cell_created`/`cell_updated` carry it. */
@@ -52,6 +61,7 @@ export interface IKernelCell {
   status: CellStatus;
   execution_count: number | null;
   error: ICellError | null;
+  diagnostics?: IDiagnostic[];
 }
 
 export interface ISnapshot {

@@ -230,7 +230,8 @@ export class KernelState {
       status: entry.status,
       execution_count:
         entry.execution_count !== undefined ? entry.execution_count : old?.execution_count,
-      error: entry.error !== undefined ? entry.error : old?.error
+      error: entry.error !== undefined ? entry.error : old?.error,
+      diagnostics: entry.diagnostics !== undefined ? entry.diagnostics : old?.diagnostics
     });
     change.cells.add(id);
     if (isFinal(entry.status) && typeof entry.execution_count === 'number') {
@@ -250,6 +251,7 @@ function entryOf(cell: IKernelCell): IStatusEntry {
     cell_id: cell.id,
     status: cell.status,
     execution_count: cell.execution_count,
-    error: cell.error
+    error: cell.error,
+    diagnostics: cell.diagnostics ?? []
   };
 }

@@ -8,7 +8,7 @@ import { Cell, ICodeCellModel } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
-import { describe, ICascade, IStatusEntry, STATUSES } from './protocol';
+import { describe, ICascade, IDiagnostic, IStatusEntry, STATUSES } from './protocol';
 
 export const NOTEBOOK_CLASS = 'jp-reactive-notebook';
 export const CELL_CLASS = 'jp-reactive-cell';
@@ -19,6 +19,7 @@ export const DEP_CLASSES = {
   descendant: 'jp-reactive-dep-descendant'
 } as const;
 const BADGE_CLASS = 'jp-reactive-badge';
+export const DIAGNOSTICS_CLASS = 'jp-reactive-diagnostics';
 const STATUS_PREFIX = 'jp-reactive-status-';
 
 /** Show `entry` on a cell (or nothing, when the kernel does not know it). */
@@ -28,6 +29,7 @@ export function renderStatus(cell: Cell, entry: IStatusEntry | undefined): void 
     node.classList.toggle(STATUS_PREFIX + status, entry?.status === status);
   }
   node.classList.toggle(CELL_CLASS, !!entry);
+  renderDiagnostics(cell, entry?.diagnostics ?? []);
   let badge = node.querySelector<HTMLElement>(`:scope > .${BADGE_CLASS}`);
   if (!entry) {
     badge?.remove();
@@ -42,6 +44,45 @@ export function renderStatus(cell: Cell, entry: IStatusEntry | undefined): void 
   badge.firstElementChild!.textContent = entry.status;
   badge.dataset.status = entry.status;
   badge.title = describe(entry);
+}
+
+/** Show a cell's diagnostics: a warning badge and the message, between its input
+ * and its outputs (or nothing when it has none). */
+function renderDiagnostics(cell: Cell, diagnostics: readonly IDiagnostic[]): void {
+  const node = cell.node;
+  let box = node.querySelector<HTMLElement>(`:scope .${DIAGNOSTICS_CLASS}`);
+  const key = JSON.stringify(diagnostics);
+  if (!diagnostics.length) {
+    box?.remove();
+    return;
+  }
+  if (box && box.dataset.key === key) {
+    return;
+  }
+  if (!box) {
+    box = document.createElement('div');
+    box.className = DIAGNOSTICS_CLASS;
+    const input = node.querySelector(':scope > .jp-Cell-inputWrapper');
+    if (input) {
+      input.after(box);
+    } else {
+      node.appendChild(box);
+    }
+  }
+  box.dataset.key = key;
+  box.replaceChildren(
+    ...diagnostics.map(d => {
+      const row = document.createElement('div');
+      row.className = 'jp-reactive-diagnostic';
+      row.dataset.code = d.code;
+      row.title = d.code;
+      const badge = document.createElement('span');
+      badge.className = 'jp-reactive-diagnostic-badge';
+      badge.textContent = '⚠ warning';
+      row.append(badge, ` ${d.message}`);
+      return row;
+    })
+  );
 }
 
 /** Remove everything this extension added to a cell. */

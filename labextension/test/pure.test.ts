@@ -151,3 +151,22 @@ test('KernelState: created, moved and deleted cells keep the kernel order', () =
   state.move({ cell_id: 'b', after: '^' });
   assert.deepEqual(state.order, ['b']);
 });
+
+test('KernelState: diagnostics come with cells and statuses and survive cascades', () => {
+  const state = new KernelState();
+  const warning = { code: 'mutates-foreign', message: 'This cell mutates a, which cell a defines', names: ['a'] };
+  state.load({ cells: [cell('a', [], ['a']), { ...cell('m', ['a'], []), diagnostics: [warning] }], protocol: 2 });
+  assert.deepEqual(state.status('m')?.diagnostics, [warning]);
+  assert.deepEqual(state.status('a')?.diagnostics, []);
+  state.apply({
+    event: 'cell_status', cell_id: 'm', status: 'success', execution_count: 2, error: null,
+    cascade_id: 'k', index: 0, total: 1
+  });
+  assert.deepEqual(state.status('m')?.diagnostics, [warning]); // a status event keeps them
+  const updated = state.apply({
+    event: 'cell_updated', cell: cell('a', [], ['b']),
+    statuses: [{ cell_id: 'm', status: 'stale', execution_count: 2, error: null, diagnostics: [] }]
+  });
+  assert.equal(updated.cells.has('m'), true);
+  assert.deepEqual(state.status('m')?.diagnostics, []);
+});

@@ -25,6 +25,20 @@ contract between a cell's text and its position in the graph.
     name is also a read, so the cell is ordered after the cell that defines it.  A name the
     cell binds and later deletes is a temporary: neither read, written nor deleted.
 
+``mutates``
+    Reads whose value the cell (or a function it defines) changes in place: the root name of
+    an attribute or subscript target of an assignment, augmented assignment or ``del``
+    (``obj.a = 1``, ``d[k] += 1``, ``del d[k]``, ``df.loc[r, c] = v``, ``a.b[0].c = 1``),
+    the receiver of a call of a mutating method (``lst.append(v)``, ``d[k].add(v)``, see
+    :data:`MUTATING_METHODS`) or of any call with ``inplace=True``, and the first argument
+    of ``setattr``/``delattr``.  Only names that are reads count: ``x = []; x.append(1)``
+    mutates nothing another cell defines.  The diagnostics layer turns these into
+    ``mutates-foreign`` warnings (it knows who defines each name, and which are modules).
+
+``imports``
+    Names bound at module level by ``import``/``from ... import`` (a module, or an object
+    taken from one): calls on them are not mutations worth a warning.
+
 Documented limitations (deliberate, because the analysis is static and must be fast):
 
 * Mutation does not define: ``obj.a = 1``, ``d[k] = v`` and ``lst.append(v)`` read ``obj``,
@@ -52,7 +66,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["EMPTY_ANALYSIS", "Analysis", "analyze_python", "analyze_tree"]
+__all__ = ["EMPTY_ANALYSIS", "MUTATING_METHODS", "Analysis", "analyze_python", "analyze_tree"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +80,8 @@ class Analysis:
     builtins: frozenset[str] = frozenset()
     """Builtins the cell uses (``len``, ``print``): not reads, but a cell that
     shadows one (``len = ...``) defines it for them, so the graph links them."""
+    mutates: frozenset[str] = frozenset()
+    imports: frozenset[str] = frozenset()
 
     @property
     def public_reads(self) -> frozenset[str]:
@@ -87,6 +103,15 @@ _BUILTINS: Final = frozenset(dir(builtins)) - _MODULE_DUNDERS
 # A read of one of these is not a read from another cell (but see ``Analysis.builtins``).
 _NOT_READS: Final = _BUILTINS | _MODULE_DUNDERS
 
+MUTATING_METHODS: Final = frozenset(
+    "append extend insert pop remove clear update setdefault sort reverse add discard "
+    "popitem difference_update intersection_update symmetric_difference_update "
+    "appendleft extendleft popleft rotate fill resize __setitem__ __delitem__".split()
+)
+"""Methods that change their receiver in place (list, dict, set, deque, bytearray,
+NumPy arrays, pandas frames); a call of one on a read name is a mutation."""
+_SETTERS: Final = frozenset({"setattr", "delattr"})
+
 _PARSE_FLAGS: Final = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
 # Scope kinds.  Functions and lambdas run later; classes and comprehensions run at once.
@@ -98,7 +123,9 @@ class _Scope:
     them when they close, because a later assignment anywhere in a function still makes
     the name local to it."""
 
-    __slots__ = ("globals", "kind", "lazy", "locals", "nonlocals", "parent", "uses", "walrus")
+    __slots__ = (
+        "globals", "kind", "lazy", "locals", "mutated", "nonlocals", "parent", "uses", "walrus",
+    )  # fmt: skip
 
     def __init__(self, kind: int, parent: _Scope | None) -> None:
         self.kind = kind
@@ -109,6 +136,7 @@ class _Scope:
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
         self.walrus: set[str] = set()  # comprehension walrus targets, bound outside
+        self.mutated: set[str] = set()  # names mutated in place, resolved when the scope closes
 
 
 _FIELDS_CACHE: dict[type[ast.AST], tuple[str, ...]] = {}
@@ -128,7 +156,7 @@ class _Analyzer:
     without a handler have their children visited in field order (evaluation order for
     every node type whose order matters to us has its own handler)."""
 
-    __slots__ = ("deletes", "ever", "module", "reads", "scope", "writes")
+    __slots__ = ("deletes", "ever", "imports", "module", "mutated", "reads", "scope", "writes")
 
     def __init__(self) -> None:
         self.module = _Scope(_MODULE, None)
@@ -137,6 +165,8 @@ class _Analyzer:
         self.writes: set[str] = set()
         self.deletes: set[str] = set()
         self.ever: set[str] = set()  # every name bound at module level anywhere in the cell
+        self.mutated: set[str] = set()  # module-level names mutated in place (if they are reads)
+        self.imports: set[str] = set()
 
     # -- name events ---------------------------------------------------------------
 
@@ -216,6 +246,33 @@ class _Analyzer:
         elif name not in target.walrus:
             target.uses.add(name)
 
+    def mutate(self, target: ast.expr) -> None:
+        """``target`` (or the object it is an attribute/item of) is changed in place."""
+        while isinstance(target, (ast.Attribute, ast.Subscript)):
+            target = target.value
+        if not isinstance(target, ast.Name):
+            return  # `f().x = 1`: no name's value is known to change
+        name, scope = target.id, self.scope
+        if scope.kind == _MODULE:
+            if name not in scope.locals:
+                self.mutated.add(name)
+        elif scope.kind == _CLASS:
+            if name in scope.globals:
+                self.mutated.add(name)
+            elif name not in scope.locals:
+                self._forward_mutation(scope.parent, name)
+        else:
+            scope.mutated.add(name)
+
+    def _forward_mutation(self, target: _Scope | None, name: str) -> None:
+        while target is not None and target.kind == _CLASS:
+            target = target.parent
+        assert target is not None
+        if target.kind == _MODULE:
+            self.mutated.add(name)  # kept only if the name turns out to be a read
+        else:
+            target.mutated.add(name)
+
     # -- scope management -------------------------------------------------------
 
     def _push(self, kind: int) -> _Scope:
@@ -237,6 +294,11 @@ class _Analyzer:
         for name in used:
             if name not in local and name not in declared:
                 self._forward(scope.parent, name, lazy=True)
+        for name in scope.mutated:
+            if name in declared:
+                self.mutated.add(name)
+            elif name not in local:
+                self._forward_mutation(scope.parent, name)
 
     def _close_comp(self, scope: _Scope) -> None:
         parent = scope.parent
@@ -249,6 +311,9 @@ class _Analyzer:
         for name in scope.lazy:
             if name not in local:
                 self._forward(parent, name, lazy=True)
+        for name in scope.mutated:
+            if name not in local:
+                self._forward_mutation(parent, name)
         for name in scope.walrus:  # PEP 572: bind in the nearest non-comprehension scope
             if parent.kind == _COMP:
                 parent.walrus.add(name)
@@ -278,6 +343,27 @@ class _Analyzer:
 
     def _leaf(self, node: ast.AST) -> None:
         pass
+
+    def _item(self, node: ast.Attribute | ast.Subscript) -> None:
+        if type(node.ctx) is not ast.Load:  # `obj.a = v`, `d[k] += 1`, `del d[k]`
+            self.mutate(node.value)
+        self.visit(node.value)
+        if isinstance(node, ast.Subscript):
+            self.visit(node.slice)
+
+    def _call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in MUTATING_METHODS or any(
+                k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+                for k in node.keywords
+            ):
+                self.mutate(func.value)
+        elif isinstance(func, ast.Name) and func.id in _SETTERS and node.args:
+            self.mutate(node.args[0])
+        self.visit(func)
+        self.visit_all(node.args)
+        self.visit_all(node.keywords)
 
     def _assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
@@ -320,11 +406,17 @@ class _Analyzer:
         self.visit_all(node.body)
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        at_module = self.scope.kind == _MODULE
         for alias in node.names:
             if alias.asname:
-                self.bind(alias.asname)
+                name = alias.asname
             elif alias.name != "*":
-                self.bind(alias.name.partition(".")[0])
+                name = alias.name.partition(".")[0]
+            else:
+                continue
+            self.bind(name)
+            if at_module:
+                self.imports.add(name)
 
     def _global(self, node: ast.Global) -> None:
         if self.scope.kind != _MODULE:
@@ -447,6 +539,8 @@ class _Analyzer:
             frozenset(self.deletes),
             None,
             used_builtins,
+            mutates=frozenset(self.mutated & reads),
+            imports=frozenset(self.imports & self.writes),
         )
 
 
@@ -463,6 +557,7 @@ _HANDLERS: dict[type[ast.AST], _Handler] = {
     ast.SetComp: _Analyzer._list_comp, ast.GeneratorExp: _Analyzer._list_comp,
     ast.DictComp: _Analyzer._dict_comp, ast.NamedExpr: _Analyzer._named_expr,
     ast.BinOp: _Analyzer._bin_op, ast.MatchAs: _Analyzer._match_as,
+    ast.Attribute: _Analyzer._item, ast.Subscript: _Analyzer._item, ast.Call: _Analyzer._call,
     ast.MatchStar: _Analyzer._match_as, ast.MatchMapping: _Analyzer._match_mapping,
 }  # fmt: skip
 if hasattr(ast, "TypeAlias"):  # Python >= 3.12

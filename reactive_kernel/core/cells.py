@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any
 
 from .analysis import EMPTY_ANALYSIS, Analysis
+from .diagnostics import Diagnostic
 from .outputs import OutputLog
 
 CELL_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -73,6 +74,8 @@ class Cell:
     error: CellError | None = None
     outputs: OutputLog = field(default_factory=OutputLog)
     defined: frozenset[str] = frozenset()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Static warnings (core/diagnostics.py), kept current by the notebook's owner."""
 
     @property
     def reads(self) -> frozenset[str]:
@@ -94,6 +97,7 @@ class Cell:
             "execution_count": self.execution_count,
             "error": self.error.to_dict() if self.error else None,
             "outputs": self.outputs.to_list(),
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
         }
         if self.type == "sql":
             data["name"] = self.name

@@ -18,6 +18,7 @@ from .cells import CELL_TYPES, TOP, Cell, CellError, CellRegistry, Status, is_va
 from .graph import DependencyGraph, GraphDelta
 from .outputs import DEFAULT_BUDGET, OutputLog
 from .plan import CascadePlan, plan_cascade
+from .quoting import quote
 
 Analyzer = Callable[[str, str, "str | None"], Analysis]
 """``(cell_type, code, name) -> Analysis``; the kernel supplies one that
@@ -96,7 +97,7 @@ class Notebook:
         """The cell, or :class:`OpError` ``unknown_cell``."""
         cell = self.cells.get(cell_id) if isinstance(cell_id, str) else None
         if cell is None:
-            raise OpError("unknown_cell", f"There is no cell with id {cell_id!r}.")
+            raise OpError("unknown_cell", f"There is no cell with id {quote(cell_id)}.")
         return cell
 
     def blocked_reason(self, cell_id: str) -> CellError | None:
@@ -183,13 +184,14 @@ class Notebook:
         if not is_valid_cell_id(cell_id):
             raise OpError(
                 "bad_request",
-                f"Invalid cell id {cell_id!r}: use 1-64 characters of letters, digits, '_' or '-'.",
+                f"Invalid cell id {quote(cell_id)}: "
+                "use 1-64 characters of letters, digits, '_' or '-'.",
             )
         if cell_id in self.cells:
-            raise OpError("duplicate_id", f"A cell with id {cell_id!r} already exists.")
+            raise OpError("duplicate_id", f"A cell with id {quote(cell_id)} already exists.")
         if cell_type not in CELL_TYPES:
             raise OpError(
-                "bad_cell_type", f"Unknown cell type {cell_type!r}: use 'python' or 'sql'."
+                "bad_cell_type", f"Unknown cell type {quote(cell_type)}: use 'python' or 'sql'."
             )
         self._check_after(after)
 
@@ -199,7 +201,9 @@ class Notebook:
         if after == moving:
             raise OpError("bad_position", "A cell cannot be placed after itself.")
         if after not in self.cells:
-            raise OpError("bad_position", f"Cannot place a cell after {after!r}: no such cell.")
+            raise OpError(
+                "bad_position", f"Cannot place a cell after {quote(after)}: no such cell."
+            )
 
     def create(
         self,
@@ -238,7 +242,7 @@ class Notebook:
         cell = self.cell(cell_id)
         if cell_type is not None and cell_type not in CELL_TYPES:
             raise OpError(
-                "bad_cell_type", f"Unknown cell type {cell_type!r}: use 'python' or 'sql'."
+                "bad_cell_type", f"Unknown cell type {quote(cell_type)}: use 'python' or 'sql'."
             )
         new_type = cell_type or cell.type
         new_name = name if name is not None else cell.name

@@ -14,6 +14,7 @@ from typing import Any
 
 from .cells import Cell
 from .notebook import OpError
+from .quoting import quote
 
 COMM_ID = "reactive"
 TARGET_NAME = "reactive"
@@ -185,7 +186,7 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
         return Configure(req, summary, form)
     raise OpError(
         "unknown_op",
-        f"Unknown op {op[:40]!r}: use create, register, run, run_all, delete, move, "
+        f"Unknown op {quote(op)}: use create, register, run, run_all, delete, move, "
         "set_database, snapshot or configure.",
     )
 
@@ -218,6 +219,13 @@ def status_entry(cell: Cell) -> dict[str, Any]:
         "execution_count": cell.execution_count,
         "error": cell.error.to_dict() if cell.error else None,
     }
+
+
+def changed_entry(cell: Cell) -> dict[str, Any]:
+    """An entry of the ``statuses`` of ``cell_created``/``cell_updated``/``cell_deleted``:
+    the status entry plus the cell's diagnostics, which an operation on another cell
+    can change (a cascade cannot, so ``cell_status`` events do not carry them)."""
+    return {**status_entry(cell), "diagnostics": [d.to_dict() for d in cell.diagnostics]}
 
 
 def cell_created(

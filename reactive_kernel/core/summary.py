@@ -3,7 +3,8 @@
 Plain JupyterLab, Notebook 7 and VS Code show only the output of the cell that
 was run; the dependents the kernel re-ran stay as they were on screen. So the
 run cell's output ends with a compact account of the cascade: which cells
-re-ran, and which failed, each named by its first line of code and its id.
+re-ran, and which failed, each named by its first line of code and its id,
+preceded by the run cell's diagnostics (core/diagnostics.py), if any.
 A front end that shows cascades itself (the JupyterLab extension) turns this
 off with the comm op ``configure {summary: false}``.
 """
@@ -35,11 +36,35 @@ def _outcome(cell: Cell) -> str:
     return str(cell.status.value)
 
 
-def cascade_summary(others: Sequence[Cell]) -> dict[str, Any] | None:
+def cascade_summary(others: Sequence[Cell], run: Cell | None = None) -> dict[str, Any] | None:
     """``display_data`` content summarising the cells a cascade ran besides the
-    one that was run, or None when there were none."""
-    if not others:
+    one that was run, and the run cell's own diagnostics (``⚠`` lines, so front
+    ends without the extension show the warning too), or None when there is
+    nothing to say."""
+    warnings = [d.message for d in run.diagnostics] if run is not None else []
+    if not others and not warnings:
         return None
+    text: list[str] = [f"⚠ {w}" for w in warnings]
+    html_parts = [f"<div style='color:#b26a00'>⚠ {html.escape(w)}</div>" for w in warnings]
+    if others:
+        head, lines, rows = _cascade_lines(others)
+        text.append(head + ":\n" + "\n".join(lines))
+        html_parts.append(f"{html.escape(head)}:<ul style='margin:2px 0'>{rows}</ul>")
+    return {
+        "data": {
+            "text/plain": "\n".join(text),
+            "text/html": (
+                "<div class='reactive-summary' style='font-size:85%;opacity:.85'>"
+                + "".join(html_parts)
+                + "</div>"
+            ),
+        },
+        "metadata": SUMMARY_METADATA,
+        "transient": {},
+    }
+
+
+def _cascade_lines(others: Sequence[Cell]) -> tuple[str, list[str], str]:
     failed = [c for c in others if c.status != Status.SUCCESS]
     head = f"↻ re-ran {len(others)} dependent cell{'s' if len(others) != 1 else ''}"
     if failed:
@@ -59,14 +84,4 @@ def cascade_summary(others: Sequence[Cell]) -> dict[str, Any] | None:
     )
     if more:
         rows += f"<li>… and {more} more</li>"
-    return {
-        "data": {
-            "text/plain": head + ":\n" + "\n".join(lines),
-            "text/html": (
-                f"<div class='reactive-summary' style='font-size:85%;opacity:.85'>"
-                f"{html.escape(head)}:<ul style='margin:2px 0'>{rows}</ul></div>"
-            ),
-        },
-        "metadata": SUMMARY_METADATA,
-        "transient": {},
-    }
+    return head, lines, rows

@@ -51,6 +51,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.compiler import BIND_PARAMS as _SA_PARAM_RE  # what text() binds
 from sqlalchemy.sql.compiler import BIND_PARAMS_ESC as _SA_ESCAPED_RE  # what it un-escapes
 
+from ..core.quoting import shorten
 from ..core.sql_analysis import TABLE_PREFIX, SqlStatement, SqlSyntaxError, split_statements
 from .sql_lazy import DEFAULT_URL, SqlError
 from .sql_table import SqlResult, SqlTable, display_data, fetch_result
@@ -108,6 +109,10 @@ _DRIVER_PACKAGES: Final = {
 }
 _PLAIN_TYPES: Final = (type(None), bool, int, float, str, bytes)
 _BIND_FAILURE_RE: Final = re.compile(r"bind|adapt|unsupported type|not supported", re.IGNORECASE)
+
+
+URL_SHOWN: Final = 120
+"""Most characters of a database URL that an error message shows."""
 
 
 def is_secret_key(key: str) -> bool:
@@ -349,7 +354,7 @@ class SqlEngine:
                 conn.execute(sa.text("SELECT 1")).close()
         except Exception as exc:
             db.dispose()
-            shown = masked(db.url)
+            shown = shorten(masked(db.url), URL_SHOWN)
             reason = self._scrub(_db_message(exc), db.secrets)
             raise SqlError(f"Cannot connect to {shown}: {reason}") from None
         except BaseException:
@@ -370,7 +375,7 @@ class SqlEngine:
         if parsed.username and parsed.password is None and os.environ.get(PASSWORD_ENV):
             parsed = parsed.set(password=os.environ[PASSWORD_ENV])
         secrets = _secrets(parsed)
-        shown = masked(parsed)
+        shown = shorten(masked(parsed), URL_SHOWN)
         kwargs: dict[str, Any] = {"hide_parameters": True}
         creator = None
         if _is_memory_sqlite(parsed) and parsed.get_driver_name() == "pysqlite":

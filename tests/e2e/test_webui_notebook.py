@@ -312,3 +312,27 @@ def test_statuses_progress_plan_and_interrupt(
     expect_output(slow, "KeyboardInterrupt")
     expect_status(mid, "stale")
     shot(page, "12-interrupted")
+
+
+def test_mutation_diagnostic_badge(open_page: Any, shot: Any, notebook_name: str) -> None:
+    """A cell that mutates another cell's value shows a warning badge naming that cell;
+    it goes when no cell defines the name any more, and comes back with a new definer."""
+    page = open_page(notebook_name)
+    owner = add_cell(page, "items = [1]")
+    mut = add_cell(page, "items.append(2)\nlen(items)")
+    owner_id = owner.get_attribute("data-cell-id")
+    diag = mut.locator(".cell-diagnostics .diagnostic")
+    expect(diag).to_have_count(1)
+    expect(diag).to_have_attribute("data-code", "mutates-foreign")
+    expect(diag.locator(".diagnostic-badge")).to_be_visible()
+    expect(diag).to_contain_text(f"mutates items, which cell {owner_id} defines")
+    expect(diag).to_contain_text("move the mutation")
+    expect(owner.locator(".cell-diagnostics")).to_be_hidden()
+    run(mut)
+    expect_status(mut, "success")  # a warning, never a block
+    expect(diag).to_have_count(1)
+    shot(page, "diagnostic-badge")
+    set_code(owner, "other = [1]")  # the owner no longer defines items: the badge goes
+    expect(mut.locator(".cell-diagnostics")).to_be_hidden(timeout=15_000)
+    set_code(owner, "items = [0]")
+    expect(diag).to_have_count(1, timeout=15_000)

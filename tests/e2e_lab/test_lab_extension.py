@@ -194,3 +194,32 @@ def test_other_kernels_are_left_alone(
     expect(panel.locator(".jp-reactive-badge")).to_have_count(0)
     expect(panel.locator(".jp-reactive-progress")).to_have_count(0)
     expect(nb.cell(0)).not_to_have_class(re.compile("jp-reactive-"))
+
+
+def test_mutation_diagnostic_badge(
+    lab: LabServer, open_page: Callable[[LabServer], NotebookPage]
+) -> None:
+    """A cell that mutates another cell's value shows the warning and its message;
+    editing the defining cell so it no longer defines the name removes it."""
+    from playwright.sync_api import expect
+
+    cells = [("m-owner", "items = [1]"), ("m-mut", "items.append(2)\nlen(items)")]
+    write_notebook(lab.root / "mutation.ipynb", cells)
+    nb = open_page(lab)
+    nb.open("mutation.ipynb", len(cells))
+    expect(nb.notebook).to_have_class(has_class("jp-reactive-notebook"), timeout=60_000)
+    nb.run(0)
+    nb.run(1)
+    expect(nb.output(1).locator(".jp-OutputArea-output")).to_have_text("2", timeout=30_000)
+    expect(nb.badge(1)).to_have_attribute("data-status", "success")  # a warning never blocks
+    diag = nb.cell(1).locator(".jp-reactive-diagnostic")
+    expect(diag).to_have_count(1)
+    expect(diag).to_have_attribute("data-code", "mutates-foreign")
+    expect(diag.locator(".jp-reactive-diagnostic-badge")).to_be_visible()
+    expect(diag).to_contain_text("This cell mutates items, which cell m-owner defines")
+    expect(diag).to_contain_text("move the mutation into cell m-owner")
+    expect(nb.cell(0).locator(".jp-reactive-diagnostic")).to_have_count(0)
+    nb.screenshot("6-mutation-diagnostic")
+    nb.edit(0, "other = [1]")
+    nb.run(0)
+    expect(diag).to_have_count(0, timeout=30_000)

@@ -154,3 +154,37 @@ def test_malformed_execute_metadata_is_tolerated(prepared: KernelHarness) -> Non
     r = prepared.execute("print('scratch')", cell_id="bad id with spaces")
     assert r.reply and r.reply["status"] == "ok" and r.text() == "scratch\n"
     assert "bad id with spaces" not in prepared.cells()
+
+
+MEGA = "y" * (1 << 20)
+
+# (id, request data, expected error code): each quotes a 1 MB client value
+HUGE: list[tuple[str, dict[str, Any], str]] = [
+    ("unknown-op", {"op": MEGA}, "unknown_op"),
+    ("create-cell-type", {"op": "create", "cell_type": MEGA, "code": ""}, "bad_cell_type"),
+    ("create-cell-id", {"op": "create", "cell_id": MEGA, "code": ""}, "bad_request"),
+    ("create-after", {"op": "create", "after": MEGA, "code": ""}, "bad_position"),
+    ("create-sql-name", {"op": "create", "cell_type": "sql", "name": "9" + MEGA}, "bad_request"),
+    ("register-unknown", {"op": "register", "cell_id": MEGA, "code": ""}, "unknown_cell"),
+    ("run-unknown", {"op": "run", "cell_id": MEGA}, "unknown_cell"),
+    ("delete-unknown", {"op": "delete", "cell_id": MEGA}, "unknown_cell"),
+    ("move-after", {"op": "move", "cell_id": "keep", "after": MEGA}, "bad_position"),
+    ("set-database", {"op": "set_database", "url": "sqlite:///" + MEGA}, "bad_database"),
+    ("set-database-bad", {"op": "set_database", "url": "nonsense://" + MEGA}, "bad_database"),
+]
+
+
+@pytest.mark.parametrize(("data", "code"), [h[1:] for h in HUGE], ids=[h[0] for h in HUGE])
+def test_error_message_quotes_only_a_prefix_of_a_huge_value(
+    prepared: KernelHarness, data: dict[str, Any], code: str
+) -> None:
+    before = prepared.snapshot()
+    r = prepared.raw({**data, "req": "huge-1"}, timeout=60)
+    (reply,) = r.of("reply")
+    assert reply["ok"] is False and reply["error"]["code"] == code
+    message = reply["error"]["message"]
+    assert len(message) < 600, message[:200]
+    if not data.get("url", "").startswith("nonsense"):  # that one is never echoed
+        assert "characters)" in message, message  # says how long the value really was
+    assert message.endswith(".") and "\n" not in message
+    assert prepared.snapshot() == before

@@ -215,3 +215,37 @@ def test_console_started_with_kernel_reactive_defines_cells_and_cascades(tmp_pat
         except (pexpect.TIMEOUT, OSError):
             pass
         child.close(force=True)
+
+
+def test_cascade_traceback_points_at_the_failing_line(console: Console) -> None:
+    """Inner frames (here a generator expression) show their own line, not the cell's first."""
+    from tb_check import check
+
+    code = "w = 1\nv = 2\nt = sum(1/a for i in range(3))\nt"
+    console.kernel.create("gen", code)
+    out = console.run("a = 0")
+    assert "ZeroDivisionError" in out, out
+    check(out, code, [3, 3])
+
+
+def test_add_of_a_second_definer_says_it_is_blocked_at_once(console: Console) -> None:
+    out = console.run("%reactive add dup b = 1")
+    assert "cell dup is blocked: MultipleDefinitionError" in out, out
+    assert "'b' by cell b" in out, out
+    out = console.run("%reactive add cyc a = b")  # b reads a: a cycle
+    assert "cell cyc is blocked: CycleError" in out, out
+
+
+def test_cells_lists_the_reason_of_every_blocked_or_failed_cell(console: Console) -> None:
+    console.run("a = None")  # b fails: None * 2
+    console.run("%reactive add dup b = 1")
+    console.run("%reactive add m1 b.append(1)")  # mutates b, defined by cell b
+    out = console.run("%reactive cells")
+    lines = [line.rstrip() for line in out.strip().splitlines()]
+    assert re.fullmatch(r"b\s+python\s+error\s+a\s+b", lines[1]), out
+    notes = lines[lines.index("") + 1 :]
+    assert notes[0].startswith("b: TypeError: unsupported operand"), out
+    assert notes[1].startswith("dup: MultipleDefinitionError: This cell defines"), out
+    assert notes[2] == "m1: UpstreamError: Cell b (which defines b) failed.", out
+    assert notes[3].startswith("m1: ⚠ This cell mutates b, which cell b defines"), out
+    assert len(notes) == 4, out

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
 from harness import TIMEOUT, KernelHarness, connect_client, start_kernel, stop_kernel
 
 from reactive_kernel.core.protocol import per_cell_statuses
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # tracebacks colour each token
 
 
 def test_jupyterlab_execute_creates_and_runs_cells(kernel: KernelHarness, uid: str) -> None:
@@ -137,7 +139,7 @@ def test_interrupt_mid_cascade_leaves_rest_stale(fresh_kernel: KernelHarness) ->
         final["slow"]["status"] == "error"
         and final["slow"]["error"]["ename"] == "KeyboardInterrupt"
     )
-    traceback = "".join(final["slow"]["error"]["traceback"])
+    traceback = ANSI.sub("", "".join(final["slow"]["error"]["traceback"]))
     assert "time.sleep" in traceback and "reactive_kernel" not in traceback  # user code only
     assert final["after"]["status"] == "stale" and final["later"]["status"] == "stale"
     assert r.of("reply")[0]["ok"] is True
@@ -206,3 +208,20 @@ def test_summary_of_the_cascade_ends_the_run_cells_output(kernel: KernelHarness,
     kernel.comm("configure", summary=True)
     r = kernel.execute(f"{c} = 0", cell_id=c)  # nothing else re-ran: no summary
     assert not [m for m in r.iopub if m["content"].get("metadata", {}).get("reactive")]
+
+
+def test_summary_shows_the_run_cells_diagnostics(kernel: KernelHarness, uid: str) -> None:
+    """Front ends without the extension see a mutates-foreign warning in the run cell."""
+    owner, mut, reader = f"wo{uid}", f"wm{uid}", f"wr{uid}"
+    kernel.execute(f"lst_{uid} = []", cell_id=owner)
+    r = kernel.execute(f"lst_{uid}.append(1)", cell_id=mut)
+    [summary] = [m for m in r.iopub if m["content"].get("metadata", {}).get("reactive")]
+    assert summary["parent_header"]["msg_id"] == r.msg_id
+    text = summary["content"]["data"]["text/plain"]
+    assert text.startswith(f"⚠ This cell mutates lst_{uid}, which cell {owner} defines")
+    assert "↻" not in text  # nothing else re-ran
+    assert "⚠" in summary["content"]["data"]["text/html"]
+    kernel.execute(f"n_{uid} = len(lst_{uid})", cell_id=reader)
+    r = kernel.execute(f"lst_{uid} = [1, 2]", cell_id=owner)  # the owner: no warning
+    [summary] = [m for m in r.iopub if m["content"].get("metadata", {}).get("reactive")]
+    assert "⚠" not in summary["content"]["data"]["text/plain"]

@@ -72,6 +72,7 @@ function cellTemplate(): HTMLElement {
           button("delete", "✕", "Delete (D D)"),
         ),
         h("div", { class: "cell-code" }),
+        h("div", { class: "cell-diagnostics", hidden: true }),
         h("div", { class: "cell-problem", hidden: true }),
         h("div", { class: "cell-outputs", hidden: true }),
         h("div", { class: "cell-deps" }),
@@ -138,6 +139,7 @@ export class CellView {
   private readonly nameInput: HTMLInputElement;
   private readonly depsEl: HTMLElement;
   private readonly problemEl: HTMLElement;
+  private readonly diagnosticsEl: HTMLElement;
   private cell: Cell;
   private shownOutputs: readonly Output[] | null = null;
   private shownCode: string | null = null;
@@ -165,6 +167,7 @@ export class CellView {
     this.outputsEl = part(".cell-outputs");
     this.depsEl = part(".cell-deps");
     this.problemEl = part(".cell-problem");
+    this.diagnosticsEl = part(".cell-diagnostics");
   }
 
   /** Set a DOM property only when it changes: unchanged writes still cost style and layout. */
@@ -217,6 +220,15 @@ export class CellView {
     this.put("problem", problem, (v) => {
       this.problemEl.hidden = !v;
       this.problemEl.textContent = v;
+    });
+    const diagnostics = cell.diagnostics ?? [];
+    this.put("diagnostics", JSON.stringify(diagnostics), () => {
+      this.diagnosticsEl.hidden = diagnostics.length === 0;
+      this.diagnosticsEl.replaceChildren(
+        ...diagnostics.map((d) =>
+          h("span", { class: "diagnostic", "data-code": d.code, title: d.code }, h("span", { class: "diagnostic-badge" }, "⚠ warning"), ` ${d.message}`),
+        ),
+      );
     });
     const reads = cell.reads.filter((n) => !n.startsWith("_"));
     const writes = cell.writes.filter((n) => !n.startsWith("_"));

@@ -311,6 +311,7 @@ export class NotebookModel {
       cell.status = s.status;
       cell.execution_count = s.execution_count;
       cell.error = s.error;
+      if (s.diagnostics) cell.diagnostics = s.diagnostics;
       this.changed(s.cell_id);
     }
   }

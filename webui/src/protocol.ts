@@ -24,6 +24,13 @@ export type Output =
 
 export type MimeBundle = Record<string, string | string[] | unknown>;
 
+/** A static warning about a cell (PROTOCOL.md section 9), e.g. `mutates-foreign`. */
+export interface Diagnostic {
+  code: string;
+  message: string;
+  names: string[];
+}
+
 export interface Cell {
   id: string;
   type: CellType;
@@ -35,6 +42,7 @@ export interface Cell {
   execution_count: number | null;
   error: CellError | null;
   outputs: Output[];
+  diagnostics?: Diagnostic[];
 }
 
 export interface StatusEntry {
@@ -42,6 +50,8 @@ export interface StatusEntry {
   status: Status;
   execution_count: number | null;
   error: CellError | null;
+  /** Present in the `statuses` of cell events: an operation on another cell may change them. */
+  diagnostics?: Diagnostic[];
 }
 
 export interface Snapshot {
