@@ -9,6 +9,7 @@ import time
 from harness import TIMEOUT, KernelHarness, connect_client, start_kernel, stop_kernel
 
 from reactive_kernel.core.protocol import per_cell_statuses
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # tracebacks colour each token
 
 
