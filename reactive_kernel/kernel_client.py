@@ -65,7 +65,23 @@ class KernelLink:
         self.handlers: list[Callable[[dict[str, Any]], None]] = []
 
     @classmethod
-    async def start(cls) -> KernelLink:
+    async def start(cls, attempts: int = 3) -> KernelLink:
+        """Start a kernel and wait until it is ready.
+
+        jupyter_client picks free TCP ports before the kernel binds them, so
+        another process starting at the same moment can take one ("Address
+        already in use"); only that failure is retried, with new ports.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                return await cls._start()
+            except KernelStartError as exc:
+                if attempt == attempts or "Address already in use" not in str(exc):
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    async def _start(cls) -> KernelLink:
         log = tempfile.TemporaryFile()
         km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=SpecManager())
         try:

@@ -199,12 +199,25 @@ class KernelHarness:
 def start_kernel(
     kernel_name: str = "reactive", **kw: Any
 ) -> tuple[KernelManager, BlockingKernelClient]:
-    km = KernelManager(kernel_name=kernel_name)
-    km.start_kernel(**kw)
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=60)
-    return km, kc
+    for attempt in range(3):
+        km = KernelManager(kernel_name=kernel_name)
+        km.start_kernel(**kw)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+        except RuntimeError:
+            # jupyter_client picks free TCP ports before the kernel binds them;
+            # a kernel starting at the same moment elsewhere can take one. Only
+            # a kernel that died at start is retried, with new ports.
+            kc.stop_channels()
+            died = not km.is_alive()
+            km.shutdown_kernel(now=True)
+            if attempt == 2 or not died:
+                raise
+            continue
+        return km, kc
+    raise AssertionError("unreachable")
 
 
 def connect_client(km: KernelManager) -> BlockingKernelClient:
