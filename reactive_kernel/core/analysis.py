@@ -532,16 +532,25 @@ class _Analyzer:
         wanted = self.reads | {n for n in self.module.lazy if n not in ever}
         reads = {n for n in wanted if n not in _NOT_READS}
         reads |= self.deletes
-        used_builtins = frozenset(n for n in wanted if n in _BUILTINS)
         return Analysis(
-            frozenset(reads),
-            frozenset(self.writes),
-            frozenset(self.deletes),
+            _frozen(reads),
+            _frozen(self.writes),
+            _frozen(self.deletes),
             None,
-            used_builtins,
-            mutates=frozenset(self.mutated & reads),
-            imports=frozenset(self.imports & self.writes),
+            _frozen({n for n in wanted if n in _BUILTINS}),
+            mutates=_frozen(self.mutated & reads),
+            imports=_frozen(self.imports & self.writes),
         )
+
+
+_NOTHING: Final[frozenset[str]] = frozenset()
+
+
+def _frozen(names: set[str]) -> frozenset[str]:
+    """``names`` frozen; empty sets share one object. A 10,000-cell notebook
+    keeps every cell's analysis: thousands of distinct empty sets would only
+    give the garbage collector more to walk."""
+    return frozenset(names) if names else _NOTHING
 
 
 _Handler = Callable[[_Analyzer, Any], None]
