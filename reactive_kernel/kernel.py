@@ -32,6 +32,7 @@ from .runtime.publish import IOPubPublisher
 from .runtime.recording import OutputRouter, RecordingSession
 from .runtime.sql_cell import SqlCellRunner
 from .runtime.sql_lazy import LazySqlEngine, SqlError
+from .runtime.widgets import WidgetInputs
 from .service import ReactiveService
 
 COMM_TYPES = ("comm_open", "comm_msg", "comm_close")
@@ -128,6 +129,10 @@ class ReactiveKernel(IPythonKernel):
             max_code=self.max_code_size,
         )
         self.notebook.output_budget = self.output_limit
+        self.widget_inputs = WidgetInputs(
+            self.reactive, self.shell.user_ns, lambda: self._main_asyncio_lock
+        )
+        self.reactive.after_cascade.append(self.widget_inputs.after_cascade)
         self._reactive_comm = comm.create_comm(
             target_name=protocol.TARGET_NAME, comm_id=protocol.COMM_ID, primary=False
         )
@@ -196,6 +201,7 @@ class ReactiveKernel(IPythonKernel):
     async def _comm_msg(self, stream: Any, ident: Any, msg: dict[str, Any]) -> None:
         if not self._is_ours(msg):
             self._comm_fallback["comm_msg"](stream, ident, msg)
+            self.widget_inputs.comm_msg(msg)  # a front end moved a widget: cascade
             return
         try:
             await self.reactive.handle(msg["content"].get("data"), msg)

@@ -57,6 +57,8 @@ class ReactiveService:
         self.summary = True
         self.diagnostics = NotebookDiagnostics(notebook)
         """Keeps each cell's ``diagnostics`` current; called after every cell change."""
+        self.after_cascade: list[Callable[[CascadeResult], None]] = []
+        """Called with every finished cascade (widget bindings, runtime/widgets.py)."""
         """Append a cascade summary to a run cell's output (see core/summary.py)."""
 
     # -- the bound notebook file -----------------------------------------------
@@ -218,7 +220,10 @@ class ReactiveService:
             plan = self.notebook.plan(roots, include_roots=include_roots)
             if not plan.order and not plan.blocked:
                 return None
-            return await self.runner.run(plan, trigger)
+            result = await self.runner.run(plan, trigger)
+            for hook in self.after_cascade:
+                hook(result)
+            return result
 
     async def run_all(self, parent: dict[str, Any]) -> CascadeResult | None:
         """One cascade over every idle or stale cell and what depends on them

@@ -269,13 +269,17 @@ def cell_moved(cell_id: str, index: int) -> dict[str, Any]:
 
 
 def cascade_started(
-    cascade_id: str, op: str, cell_id: str | None, plan: list[str]
+    cascade_id: str, op: str, cell_id: str | None, plan: list[str], name: str | None = None
 ) -> dict[str, Any]:
-    """Every cell in ``plan`` is ``queued`` from this event on."""
+    """Every cell in ``plan`` is ``queued`` from this event on. ``name`` is the
+    input's name for a widget-triggered cascade (op ``widget``)."""
+    trigger: dict[str, Any] = {"op": op, "cell_id": cell_id}
+    if name is not None:
+        trigger["name"] = name
     return {
         "event": "cascade_started",
         "cascade_id": cascade_id,
-        "trigger": {"op": op, "cell_id": cell_id},
+        "trigger": trigger,
         "plan": plan,
     }
 

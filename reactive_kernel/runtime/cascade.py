@@ -72,6 +72,8 @@ class Trigger:
     """Console-style: every cell keeps the request's ``msg_id``."""
     own_cell: str | None = None
     """The cell an execute_request named: it keeps the request's ``msg_id``."""
+    name: str | None = None
+    """For op ``widget``: the name bound to the widget that changed."""
 
 
 @dataclass(slots=True)
@@ -146,7 +148,10 @@ class CascadeRunner:
             cells[cid].status = Status.QUEUED
         publish = self.publisher.event
         status = self.publisher.status
-        publish(protocol.cascade_started(cascade_id, trigger.op, trigger.cell_id, order), parent)
+        publish(
+            protocol.cascade_started(cascade_id, trigger.op, trigger.cell_id, order, trigger.name),
+            parent,
+        )
         self.interrupted = self.executor.interrupted = False
         previous = signal.signal(signal.SIGINT, self._on_sigint)
         self.publisher.start_batch()
