@@ -42,7 +42,7 @@ MAX_NOTEBOOKS = 2000
 MAX_DEPTH = 4
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
@@ -64,7 +64,7 @@ def cookie_value(token: str) -> str:
 def asset_version(directory: Path = STATIC_DIR) -> str:
     """A short content hash of the built assets, for cache-busting URLs."""
     digest = hashlib.sha256()
-    for name in ("app.js", "app.css"):
+    for name in ("app.js", "app.css", "widgets.js"):
         try:
             digest.update((directory / name).read_bytes())
         except OSError:

@@ -14,6 +14,8 @@ const options = {
   entryPoints: [
     { in: join(here, "src", "main.ts"), out: "app" },
     { in: join(here, "src", "style.css"), out: "app" },
+    // the widget manager (~1.5 MB): loaded by widget_page.ts when a page first meets a widget
+    { in: join(here, "src", "widgets.ts"), out: "widgets" },
   ],
   outdir: out,
   bundle: true,
@@ -24,7 +26,24 @@ const options = {
   metafile: true,
   legalComments: "none",
   logLevel: "warning",
+  define: { "process.env.NODE_ENV": '"production"' },
+  loader: { ".svg": "text" },
+  plugins: [jsCssIsEmpty()],
 };
+
+// The widget manager's modules require() their CSS; the page links that CSS
+// through src/style.css instead (one app.css), so such requires load nothing.
+function jsCssIsEmpty() {
+  return {
+    name: "js-css-is-empty",
+    setup(build) {
+      build.onResolve({ filter: /\.css$/ }, (args) =>
+        args.kind === "require-call" || args.kind === "import-statement" ? { path: args.path, namespace: "empty-css" } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: "empty-css" }, () => ({ contents: "", loader: "js" }));
+    },
+  };
+}
 
 async function licenses(metafile) {
   const packages = new Map();
@@ -54,7 +73,7 @@ await mkdir(out, { recursive: true });
 if (watch) {
   const ctx = await esbuild.context({
     ...options,
-    plugins: [{ name: "finish", setup: (b) => b.onEnd((r) => r.errors.length || finish(r)) }],
+    plugins: [...options.plugins, { name: "finish", setup: (b) => b.onEnd((r) => r.errors.length || finish(r)) }],
   });
   await ctx.watch();
   console.log("webui: watching src/ (Ctrl-C to stop)");

@@ -25,7 +25,7 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-BUILT = ("index.html", "app.js", "app.css", "THIRD_PARTY_LICENSES.txt")
+BUILT = ("index.html", "app.js", "app.css", "widgets.js", "THIRD_PARTY_LICENSES.txt")
 
 
 def up_to_date(webui: Path, static: Path) -> bool:

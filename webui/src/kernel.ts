@@ -276,7 +276,11 @@ export class ReactiveClient {
 
   // -- incoming --------------------------------------------------------------------------
 
+  /** Called with every message before the page handles it (widget comms: widget_page.ts). */
+  readonly listeners: ((msg: JupyterMessage) => void)[] = [];
+
   private receive(msg: JupyterMessage): void {
+    for (const listen of this.listeners) listen(msg);
     if (msg.channel !== "iopub") return;
     const type = msg.header.msg_type;
     const content = msg.content as Record<string, any>;

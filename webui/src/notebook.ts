@@ -10,6 +10,7 @@ import { ReactiveClient } from "./kernel";
 import { commandKeys } from "./keyboard";
 import { type Change, NotebookModel } from "./model";
 import { Chrome } from "./panels";
+import { attachWidgets } from "./widget_page";
 import { perf } from "./perf";
 import type { Cell, CellType, Op, Reply } from "./protocol";
 
@@ -38,6 +39,7 @@ export class NotebookPage {
   private readonly observer: IntersectionObserver;
   private renderedOnce = false;
   private healthDetail = "";
+  private readonly detachWidgets: () => void;
 
   constructor(
     private readonly root: HTMLElement,
@@ -61,6 +63,7 @@ export class NotebookPage {
         this.refreshPending();
       },
     });
+    this.detachWidgets = attachWidgets(this.client);
     this.chrome = new Chrome(path, this.runOnEdit, {
       addCell: (type) => this.insertAt(this.selected, "below", type),
       toggleRunOnEdit: (on) => {
@@ -96,6 +99,7 @@ export class NotebookPage {
   }
 
   destroy(): void {
+    this.detachWidgets();
     this.client.stop();
     this.removeKeys();
     this.observer.disconnect();

@@ -61,7 +61,11 @@ function text(value: unknown): string {
   return Array.isArray(value) ? value.join("") : String(value ?? "");
 }
 
+/** Renderers for MIME types the page does not draw itself (widgets: widget_page.ts). */
+export const mimeRenderers = new Map<string, (data: MimeBundle) => HTMLElement>();
+
 function renderBundle(data: MimeBundle): HTMLElement {
+  for (const [mime, render] of mimeRenderers) if (data[mime] !== undefined) return render(data);
   if (data["text/html"] !== undefined) {
     const div = h("div", { class: "output-html" });
     div.append(sanitizedFragment(text(data["text/html"]))); // untrusted: see sanitize.ts
