@@ -42,6 +42,7 @@ from typing import IO, Any
 from .convert import NotebookFileError, read_doc, same_file, write_doc
 from .core.nbformat_percent import NotebookDoc
 from .core.protocol import per_cell_statuses
+from .core.widget_outputs import static_outputs
 from .kernel_client import REQUEST_TIMEOUT, KernelLink, KernelLost, KernelStartError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -229,7 +230,7 @@ class Run:
         why = self.failed.get(cell_id)
         if got is None:
             return "error", {"outputs": [_error_output("NotCreated", why or "")]}
-        status, outputs = got["status"], list(got["outputs"])
+        status, outputs = got["status"], static_outputs(got["outputs"])
         error = got.get("error") or {}
         if why and status == "success":
             status = "error"

@@ -360,3 +360,20 @@ def test_kernelspec_fallback_uses_this_interpreter(monkeypatch: pytest.MonkeyPat
     spec = manager.get_kernel_spec("reactive")
     assert spec.argv[:3] == [sys.executable, "-m", "reactive_kernel.kernelapp"]
     assert json.loads(spec.to_json())["display_name"] == "Python 3 (reactive)"
+
+
+def test_run_widgets_as_text(tmp_path: Path) -> None:
+    pytest.importorskip("ipywidgets")
+    src = tmp_path / "widgets.py"
+    src.write_text(
+        '# %% id="x"\nimport ipywidgets as widgets\ns = widgets.IntSlider(value=3)\ns\n\n'
+        '# %% id="r"\nprint("double", s.value * 2)\n'
+    )
+    out = tmp_path / "out.ipynb"
+    done = cli("run", src, "--to", out)
+    assert done.returncode == 0, done.stderr
+    assert "[x] IntSlider(value=3)" in done.stdout and "[r] double 6" in done.stdout
+    nb = json.loads(out.read_text())
+    [result] = nb["cells"][0]["outputs"]
+    assert list(result["data"]) == ["text/plain"]  # no view of a model that is gone
+    assert "".join(result["data"]["text/plain"]) == "IntSlider(value=3)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from reactive_kernel.core.widget_outputs import WIDGET_VIEW, static_outputs
 from reactive_kernel.core.widget_plan import (
     Binding,
     ChangeQueue,
@@ -68,3 +69,23 @@ def test_queue_drops_a_cell_that_reran_or_went() -> None:
     q.discard_cell("x")
     assert q.next() == Binding("y", "s")
     assert q.next() is None
+
+
+def test_static_outputs_keep_the_text_form() -> None:
+    view = {"model_id": "m", "version_major": 2, "version_minor": 0}
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": "hi\n"},
+        {
+            "output_type": "execute_result",
+            "data": {WIDGET_VIEW: view, "text/plain": "IntSlider(value=3)"},
+            "metadata": {},
+            "execution_count": 1,
+        },
+        {"output_type": "display_data", "data": {WIDGET_VIEW: view}, "metadata": {}},
+    ]
+    static = static_outputs(outputs)
+    assert static[0] is outputs[0]
+    assert static[1]["data"] == {"text/plain": "IntSlider(value=3)"}
+    assert static[1]["execution_count"] == 1
+    assert list(static[2]["data"]) == ["text/plain"]
+    assert WIDGET_VIEW in outputs[1]["data"]  # the input is not changed
