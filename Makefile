@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)  ## create .venv, install the package and the `reactive` kernelspec into it
 
 run: setup webui  ## start the gateway on examples/ (demo notebook, embedded SQLite); prints the URL to open
-	@echo "Open the URL below, then examples/demo_notebook.py. Ctrl-C stops the gateway and its kernels."
+	@echo "Open the URL below, then demo_notebook.py (or widgets_demo.py: a slider and a dropdown drive an SQL query). Ctrl-C stops the gateway and its kernels."
 	$(PY) -m gateway --root-dir examples
 
 demo: setup  ## run the demo notebook through a real kernel in the terminal, showing cascades
