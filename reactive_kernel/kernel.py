@@ -130,7 +130,10 @@ class ReactiveKernel(IPythonKernel):
         )
         self.notebook.output_budget = self.output_limit
         self.widget_inputs = WidgetInputs(
-            self.reactive, self.shell.user_ns, lambda: self._main_asyncio_lock
+            self.reactive,
+            self.shell.user_ns,
+            lambda: self._main_asyncio_lock,
+            lambda state, parent: self._publish_status(state, "shell", parent),
         )
         self.reactive.after_cascade.append(self.widget_inputs.after_cascade)
         self._reactive_comm = comm.create_comm(

@@ -43,6 +43,13 @@ SETTLE_ROUNDS = 6
 """Event-loop rounds without a new change before a cascade starts: messages
 already received are handled first, so the cascade runs with the latest value."""
 MAX_SETTLE = 200
+BURST_QUIET = 0.015
+"""Seconds without a new change to wait for, after a cascade during which changes
+arrived: a front end holds back its next update until the kernel has handled the
+last one (ipywidgets sends one at a time), so the newest value is a round trip
+away. Waiting for it costs milliseconds; not waiting costs a run with a value
+that is already old."""
+MAX_BURST_WAIT = 0.1
 
 
 def _widget_class() -> type | None:
@@ -99,12 +106,18 @@ class WidgetInputs:
         service: ReactiveService,
         user_ns: MutableMapping[str, Any],
         lock: Callable[[], asyncio.Lock],
+        status: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.service = service
         self.user_ns = user_ns
         self._lock = lock
         """The kernel's shell lock: a widget cascade waits for a running shell
         request and holds back the next one, like a shell request would."""
+        self._status = status
+        """Publishes a shell status (``busy``/``idle``) under a message."""
+        self.holding = False
+        """Whether a widget cascade holds the shell lock: ipykernel then
+        dispatches comm messages concurrently, without busy/idle statuses."""
         self.bindings = WidgetBindings()
         self.queue = ChangeQueue()
         self._parents: dict[Binding, dict[str, Any]] = {}
@@ -155,7 +168,16 @@ class WidgetInputs:
 
     def comm_msg(self, msg: dict[str, Any]) -> None:
         """A ``comm_msg`` the widget library has just handled: if it is a
-        front end's change of an input widget, queue the cascade."""
+        front end's change of an input widget, queue the cascade.
+
+        A message handled while a widget cascade holds the shell lock gets its
+        ``idle`` status here: ipykernel sends none for messages it dispatches
+        concurrently, and a widget front end sends its next change only after
+        the ``idle`` of the previous one (without it, it would wait forever).
+        """
+        if self.holding and self._status is not None:
+            self._status("busy", msg)
+            self._status("idle", msg)
         content = msg.get("content")
         if not isinstance(content, dict):
             return
@@ -193,22 +215,42 @@ class WidgetInputs:
                 if quiet >= SETTLE_ROUNDS:
                     return
 
+    async def _quiet(self) -> None:
+        """Wait until no change has arrived for :data:`BURST_QUIET` seconds
+        (at most :data:`MAX_BURST_WAIT`)."""
+        loop = asyncio.get_running_loop()
+        start = last = loop.time()
+        seen = self.queue.changes
+        while loop.time() - last < BURST_QUIET and loop.time() - start < MAX_BURST_WAIT:
+            await asyncio.sleep(BURST_QUIET / 5)
+            if self.queue.changes != seen:
+                seen, last = self.queue.changes, loop.time()
+
     async def _work(self) -> None:
         try:
+            ran_at: int | None = None  # queue.changes when the last cascade started
             while True:
-                await self._settle()
+                await self._settle()  # messages that queued up while a cell ran
+                if ran_at is not None and self.queue.changes != ran_at:
+                    await self._quiet()  # a burst: the newest value is a round trip away
                 async with self._lock():
-                    await self._settle()
-                    binding = self.queue.next()
-                    if binding is None:
-                        return
-                    parent = self._parents.pop(binding, None)
-                    if parent is None or not self._current(binding):
-                        continue
-                    await self._run(binding, parent)
+                    self.holding = True
+                    try:
+                        await self._settle()
+                        binding = self.queue.next()
+                        if binding is None:
+                            return
+                        parent = self._parents.pop(binding, None)
+                        if parent is None or not self._current(binding):
+                            continue
+                        ran_at = self.queue.changes
+                        await self._run(binding, parent)
+                    finally:
+                        self.holding = False
         except Exception:  # a kernel fault must not stop later changes
             log.exception("reactive: widget cascade failed")
         finally:
+            self.holding = False
             self.queue.running = None
             self._task = None
             if len(self.queue):  # changes that arrived while failing

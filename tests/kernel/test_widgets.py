@@ -220,3 +220,33 @@ def test_rerunning_and_deleting_the_widget_cell(kernel: KernelHarness, uid: str)
     assert widget_cascades(k) == before
     assert k.value("len(get_ipython().kernel.widget_inputs.queue)") == "0"
     assert k.value("get_ipython().kernel.widget_inputs.bindings.cells()").count(x) == 0
+
+
+def test_a_change_during_a_widget_cascade_gets_its_idle_status(
+    kernel: KernelHarness, uid: str
+) -> None:
+    """ipykernel dispatches comm messages without busy/idle while the shell lock
+    is held; a widget front end sends its next change only after the idle of
+    the last one, so without this it would stop sending."""
+    k = kernel
+    k.execute(
+        f"import ipywidgets as W{uid}, asyncio as aio{uid}\ns{uid} = W{uid}.IntSlider()",
+        cell_id=f"x{uid}",
+    )
+    k.execute(f"await aio{uid}.sleep(0.3)\nprint('seen', s{uid}.value)", cell_id=f"r{uid}")
+    model_id = model(k, f"s{uid}")
+    move(k, model_id, value=1)
+    until(k, lambda msgs: bool(events(msgs, "cascade_started")))
+    during = move(k, model_id, value=2)  # the reader awaits: the kernel handles this now
+
+    def idle(msgs: list[dict[str, Any]]) -> bool:
+        return any(
+            m["msg_type"] == "status"
+            and m["content"]["execution_state"] == "idle"
+            and m["parent_header"].get("msg_id") == during
+            for m in msgs
+        )
+
+    msgs = until(k, idle)
+    assert not events(msgs, "cascade_finished")  # while the first cascade still ran
+    until(k, finished_with(f"r{uid}", "seen 2"))
