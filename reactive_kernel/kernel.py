@@ -157,6 +157,7 @@ class ReactiveKernel(IPythonKernel):
 
     def start(self) -> None:
         super().start()
+        self.widget_inputs.main_loop = self.io_loop.asyncio_loop  # type: ignore[attr-defined]
         if self.run_on_open and len(self.notebook.cells):
             self.io_loop.add_callback(self._run_on_open)
 

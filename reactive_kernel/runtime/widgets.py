@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -122,7 +123,12 @@ class WidgetInputs:
         self.queue = ChangeQueue()
         self._parents: dict[Binding, dict[str, Any]] = {}
         self._task: asyncio.Task[None] | None = None
+        self.main_loop: asyncio.AbstractEventLoop | None = None
+        """The kernel's main event loop (set when the kernel starts): cascades
+        run there, whichever thread handled the comm message."""
         self.cascades = 0
+        self.last_error: str | None = None
+        """The last kernel fault a widget cascade met (it is also logged)."""
         """Widget cascades run so far (for tests and benchmarks)."""
 
     # -- keeping bindings current --------------------------------------------
@@ -175,7 +181,8 @@ class WidgetInputs:
         concurrently, and a widget front end sends its next change only after
         the ``idle`` of the previous one (without it, it would wait forever).
         """
-        if self.holding and self._status is not None:
+        in_main = threading.current_thread() is threading.main_thread()
+        if in_main and self.holding and self._status is not None:
             self._status("busy", msg)
             self._status("idle", msg)
         content = msg.get("content")
@@ -193,6 +200,15 @@ class WidgetInputs:
             return
         if not is_input_change(state.keys(), "value" in getattr(widget, "keys", ())):
             return
+        if not in_main and self.main_loop is not None:
+            # JupyterLab sends widget comm messages on a kernel subshell, handled
+            # in a thread of its own; cells run in the main thread only.
+            self.main_loop.call_soon_threadsafe(self._changed, model_id, msg)
+            return
+        self._changed(model_id, msg)
+
+    def _changed(self, model_id: str, msg: dict[str, Any]) -> None:
+        """Queue cascades for the bindings holding ``model_id`` (main thread)."""
         queued = False
         for binding in self.bindings.lookup(model_id):
             if self._current(binding, model_id):
@@ -247,7 +263,8 @@ class WidgetInputs:
                         await self._run(binding, parent)
                     finally:
                         self.holding = False
-        except Exception:  # a kernel fault must not stop later changes
+        except Exception as exc:  # a kernel fault must not stop later changes
+            self.last_error = f"{type(exc).__name__}: {exc}"
             log.exception("reactive: widget cascade failed")
         finally:
             self.holding = False

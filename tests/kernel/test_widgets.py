@@ -250,3 +250,30 @@ def test_a_change_during_a_widget_cascade_gets_its_idle_status(
     msgs = until(k, idle)
     assert not events(msgs, "cascade_finished")  # while the first cascade still ran
     until(k, finished_with(f"r{uid}", "seen 2"))
+
+
+def test_a_change_arriving_on_a_subshell(kernel: KernelHarness, uid: str) -> None:
+    """JupyterLab sends widget comm messages on a kernel subshell, handled in a
+    thread of its own; the cascade still runs in the main thread (signals,
+    the shell and the cells live there)."""
+    k = kernel
+    msg = k.client.session.msg("create_subshell_request", {})
+    k.client.control_channel.send(msg)
+    reply = k.client.get_control_msg(timeout=TIMEOUT)
+    subshell = reply["content"]["subshell_id"]
+    k.execute(f"import ipywidgets as W{uid}\ns{uid} = W{uid}.IntSlider()", cell_id=f"x{uid}")
+    k.execute(
+        f"import threading as th{uid}\nprint('seen', s{uid}.value, th{uid}.current_thread().name)",
+        cell_id=f"r{uid}",
+    )
+    update = k.client.session.msg(
+        "comm_msg",
+        {
+            "comm_id": model(k, f"s{uid}"),
+            "data": {"method": "update", "state": {"value": 5}, "buffer_paths": []},
+        },
+    )
+    update["header"]["subshell_id"] = subshell
+    k.client.shell_channel.send(update)
+    until(k, finished_with(f"r{uid}", "seen 5 MainThread"))
+    assert k.value("get_ipython().kernel.widget_inputs.last_error") == "None"
