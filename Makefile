@@ -61,8 +61,9 @@ bench-gateway: setup  ## gateway latency vs direct ZMQ and jupyter server; 50-cl
 	$(PY) benchmarks/bench_gateway.py
 	$(PY) benchmarks/bench_gateway_memory.py
 
-bench-webui: setup webui  ## the web notebook in Chromium: open 500 cells, 200-cell cascade
+bench-webui: setup webui  ## the web notebook in Chromium: open 500 cells, 200-cell cascade, widget changes
 	$(PY) benchmarks/bench_webui.py
+	$(PY) benchmarks/bench_widgets.py
 
 gateway: setup webui  ## run reactive-gateway on 127.0.0.1:8899 serving ./examples (prints the URL with a token)
 	$(PY) -m gateway --root-dir examples

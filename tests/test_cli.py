@@ -377,3 +377,6 @@ def test_run_widgets_as_text(tmp_path: Path) -> None:
     [result] = nb["cells"][0]["outputs"]
     assert list(result["data"]) == ["text/plain"]  # no view of a model that is gone
     assert "".join(result["data"]["text/plain"]) == "IntSlider(value=3)"
+    demo = cli("run", ROOT / "examples" / "widgets_demo.py")  # the widgets demo runs as is
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "[params] fruit with at least 2 sold, region: all" in demo.stdout

@@ -8,6 +8,7 @@ change; an anywidget's ES module loads under the page's CSP.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,3 +115,23 @@ def test_anywidget_module_loads_under_the_csp(
     expect(button).to_have_text("count 2")
     expect_output(cell_by_id(page, "cr"), "clicks 2")
     shot(page, "widgets-02-anywidget")
+
+
+def test_widgets_demo_dropdown_feeds_the_sql_query(
+    open_page: Any, gateway: Any, shot: Any, notebook_name: str
+) -> None:
+    demo = Path(__file__).parents[2] / "examples" / "widgets_demo.py"
+    (gateway.root / notebook_name).write_text(demo.read_text())
+    page = open_page(notebook_name)
+    page.evaluate("() => window.__reactive.client.send({op: 'run_all'})")
+    chart = cell_by_id(page, "chart")
+    expect_status(chart, "success")
+    table = cell_by_id(page, "by_fruit").locator(".cell-outputs")
+    expect(table).to_contain_text("plum")
+    select = cell_by_id(page, "controls").locator(".widget-dropdown select")
+    select.select_option("north")  # north: apple 3, kiwi 2, pear 4, plum 1
+    expect_output(cell_by_id(page, "params"), "region: north")
+    expect(table).not_to_contain_text("plum")
+    expect(table).to_contain_text("pear")
+    expect(chart.locator("img.output-image")).to_be_visible()
+    shot(page, "widgets-03-demo")
