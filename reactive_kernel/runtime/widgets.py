@@ -40,7 +40,7 @@ MAX_DEPTH = 3
 MAX_ITEMS = 256
 """Items of one list/dict looked at: a name holding a big list of numbers is
 not worth a scan after every run."""
-SETTLE_ROUNDS = 6
+SETTLE_ROUNDS = 3
 """Event-loop rounds without a new change before a cascade starts: messages
 already received are handled first, so the cascade runs with the latest value."""
 MAX_SETTLE = 200
@@ -249,10 +249,13 @@ class WidgetInputs:
                 await self._settle()  # messages that queued up while a cell ran
                 if ran_at is not None and self.queue.changes != ran_at:
                     await self._quiet()  # a burst: the newest value is a round trip away
-                async with self._lock():
+                lock = self._lock()
+                waited = lock.locked()
+                async with lock:
                     self.holding = True
                     try:
-                        await self._settle()
+                        if waited:  # a shell request ran meanwhile: more may have come
+                            await self._settle()
                         binding = self.queue.next()
                         if binding is None:
                             return
