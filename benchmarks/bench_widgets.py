@@ -143,6 +143,70 @@ COALESCE = """async ([changes, spreadMs, timeout]) => {
 }"""
 
 
+# JupyterLab: keyboard steps on the slider's handle (noUiSlider moves one step per key,
+# as a drag does per pixel), timed until the dependent cell shows the new value, painted.
+LAB_LATENCY = """async ([changes]) => {
+  const cells = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell');
+  const handle = cells[0].querySelector('.noUi-handle');
+  const out = cells[1].querySelector('.jp-OutputArea');
+  const times = [];
+  for (let i = 1; i <= changes; i++) {
+    const want = `v ${i}`;
+    const t0 = performance.now();
+    const painted = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timeout: ' + want)), 20000);
+      const obs = new MutationObserver(() => {
+        if (!out.textContent.includes(want)) return;
+        obs.disconnect(); clearTimeout(timer);
+        requestAnimationFrame(() => resolve(performance.now()));
+      });
+      obs.observe(out, { childList: true, subtree: true, characterData: true });
+    });
+    handle.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+    times.push(await painted - t0);
+  }
+  return times;
+}"""
+
+
+def lab_report(browser: Any, changes: int) -> None:
+    """The same latency in JupyterLab (jupyterlab_widgets and the extension)."""
+    sys.path.insert(0, str(ROOT / "tests" / "e2e_lab"))
+    from labdriver import LabServer, NotebookPage, write_notebook
+
+    with tempfile.TemporaryDirectory(prefix="bench-widgets-lab-") as tmp:
+        lab = LabServer(Path(tmp), extension=True)
+        lab.start()
+        try:
+            write_notebook(
+                lab.root / "w.ipynb",
+                [
+                    (
+                        "x",
+                        "import ipywidgets as widgets\ns = widgets.IntSlider(value=0, max=100000)\ns",
+                    ),
+                    ("fast", "print('v', s.value)"),
+                ],
+            )
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            nb = NotebookPage(context.new_page(), lab)
+            nb.open("w.ipynb", 2)
+            nb.run(0)
+            nb.output(0).locator(".noUi-handle").wait_for(timeout=TIMEOUT_MS)
+            nb.run(1)
+            nb.output(1).get_by_text("v 0").wait_for(timeout=TIMEOUT_MS)
+            nb.wait_kernel_idle()
+            times = nb.page.evaluate(LAB_LATENCY, [changes])
+            print(f"\nJupyterLab, slider step -> dependent output painted ({changes} changes)")
+            print(
+                f"  widget change   p50 {statistics.median(times):6.1f} ms"
+                f"   p95 {pct(times, 0.95):6.1f} ms"
+            )
+            context.close()
+        finally:
+            lab.stop()
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -159,6 +223,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=100)
     parser.add_argument("--slow-ms", type=int, default=200)
     parser.add_argument("--verbose", action="store_true", help="print when each value showed")
+    parser.add_argument("--lab", action="store_true", help="also measure JupyterLab (slow start)")
     args = parser.parse_args()
     try:
         from playwright.sync_api import sync_playwright
@@ -180,6 +245,8 @@ def main() -> None:
                 browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
                 try:
                     report(browser, gw, args)
+                    if args.lab:
+                        lab_report(browser, args.changes)
                 finally:
                     browser.close()
         finally:
