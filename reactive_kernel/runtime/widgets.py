@@ -44,13 +44,13 @@ SETTLE_ROUNDS = 3
 """Event-loop rounds without a new change before a cascade starts: messages
 already received are handled first, so the cascade runs with the latest value."""
 MAX_SETTLE = 200
-BURST_QUIET = 0.015
+BURST_QUIET = 0.04
 """Seconds without a new change to wait for, after a cascade during which changes
 arrived: a front end holds back its next update until the kernel has handled the
 last one (ipywidgets sends one at a time), so the newest value is a round trip
 away. Waiting for it costs milliseconds; not waiting costs a run with a value
 that is already old."""
-MAX_BURST_WAIT = 0.1
+MAX_BURST_WAIT = 0.15
 
 
 def _widget_class() -> type | None:
