@@ -14,6 +14,7 @@ from typing import Any
 
 from .core import protocol
 from .core.cells import Status
+from .core.markdown_cells import file_code, file_type, kernel_cell
 from .core.nbformat_percent import NotebookCell, NotebookDoc
 from .core.notebook import Change, Notebook, OpError
 from .core.notebook_diagnostics import NotebookDiagnostics
@@ -87,7 +88,8 @@ class ReactiveService:
             except SqlError as exc:
                 self.file_error = f"the notebook's database could not be opened: {exc}"
         for cell in doc.cells:
-            self.notebook.create(cell.id, cell.type, cell.code, None, cell.name)
+            cell_type, code = kernel_cell(cell)
+            self.notebook.create(cell.id, cell_type, code, None, cell.name)
         self.diagnostics.reload()
 
     def persist(self) -> None:
@@ -99,10 +101,10 @@ class ReactiveService:
             cells=tuple(
                 NotebookCell(
                     id=c.id,
-                    type=c.type,
-                    code=c.code,
+                    type=file_type(c.type),
+                    code=file_code(c.type, c.code),
                     name=c.name,
-                    markdown=c.id in self.markdown_cells and c.type == "python",
+                    markdown=c.type == "markdown",
                 )
                 for c in self.notebook.cells
             ),
@@ -354,7 +356,7 @@ async def _create(
 async def _register(
     svc: ReactiveService, r: protocol.Register, parent: dict[str, Any]
 ) -> dict[str, Any]:
-    rerun = svc.register(parent, r.cell_id, r.code, r.name)
+    rerun = svc.register(parent, r.cell_id, r.code, r.name, r.cell_type)
     fields: dict[str, Any] = {"cell_id": r.cell_id}
     if r.run:
         roots = [r.cell_id, *sorted(rerun)]

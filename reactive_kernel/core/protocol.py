@@ -40,6 +40,8 @@ class Register:
     code: str
     run: bool
     name: str | None
+    cell_type: str | None = None
+    """A new type for the cell (``python``, ``sql`` or ``markdown``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +158,10 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
             name=a.opt_text("name"),
         )
     if op == "register":
-        return Register(req, a.text("cell_id"), a.code(), a.flag("run"), a.opt_text("name"))
+        return Register(
+            req, a.text("cell_id"), a.code(), a.flag("run"), a.opt_text("name"),
+            a.opt_text("cell_type"),
+        )  # fmt: skip
     if op == "run":
         return Run(req, a.text("cell_id"))
     if op == "run_all":
