@@ -23,6 +23,8 @@ const options = {
   sourcemap: dev,
   metafile: true,
   legalComments: "none",
+  loader: { ".woff2": "file", ".woff": "file", ".ttf": "file" }, // KaTeX's fonts
+  assetNames: "fonts/[name]-[hash]",
   logLevel: "warning",
 };
 

@@ -365,6 +365,7 @@ export class NotebookPage {
 
   private run(id: string, mode: RunMode): void {
     this.sendEdit(id, true);
+    if (this.model.cell(id)?.type === "markdown") this.views.get(id)?.renderMarkdown();
     const order = this.model.viewOrder();
     const next = order[order.indexOf(id) + 1];
     if (mode === "insert" || (mode === "advance" && !next)) this.insertAt(id, "below", "python");
@@ -410,18 +411,14 @@ export class NotebookPage {
     void this.send({ op: "move", cell_id: id, after });
   }
 
-  /** The kernel cannot change a cell's type: delete it and create it again, same id and text. */
+  /** A new type for the cell, same id and text (`register` with `cell_type`). */
   private setType(id: string, type: CellType): void {
     const cell = this.model.cell(id);
     const view = this.views.get(id);
     if (!cell || !view || cell.type === type) return;
-    const order = this.model.viewOrder();
-    const after = order[order.indexOf(id) - 1] ?? "^";
-    const code = view.code;
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
-    void this.send({ op: "delete", cell_id: id });
-    void this.send({ op: "create", cell_id: id, cell_type: type, after, code, name: null });
+    void this.send({ op: "register", cell_id: id, code: view.code, run: false, cell_type: type });
   }
 
   private async setDatabase(url: string): Promise<void> {
