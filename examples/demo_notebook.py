@@ -13,7 +13,7 @@
 #
 # Cells run in the order of what they **read** and **write**, not where they
 # stand. Change `min_qty` below (then Shift-Enter) and only the cells that
-# depend on it re-run: the SQL query, the totals, and this text's last line.
+# depend on it re-run: the SQL query, the totals and the summary at the end.
 #
 # - SQL cells run on the embedded SQLite database; `:min_qty` binds a Python value.
 # - Markdown cells can show values: write `{name}` or `{name:.2f}`.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from .core import protocol
@@ -421,6 +422,17 @@ async def _snapshot(
     return {"snapshot": svc.snapshot()}
 
 
+async def _export(
+    svc: ReactiveService, r: protocol.Export, parent: dict[str, Any]
+) -> dict[str, Any]:
+    from .core.export_html import notebook_html  # markdown-it and nh3: on the first export
+
+    name = Path(svc.notebook_path).name if svc.notebook_path else "notebook.py"
+    cells = [svc.notebook.cell_dict(c) for c in svc.notebook.cells]
+    page = notebook_html(name, cells, "exported from the open notebook")
+    return {"format": "html", "filename": f"{Path(name).stem}.html", "html": page}
+
+
 _ROUTES: dict[type, Callable[[ReactiveService, Any, dict[str, Any]], Awaitable[dict[str, Any]]]] = {
     protocol.Create: _create,
     protocol.Register: _register,
@@ -431,4 +443,5 @@ _ROUTES: dict[type, Callable[[ReactiveService, Any, dict[str, Any]], Awaitable[d
     protocol.SetDatabase: _set_database,
     protocol.Snapshot: _snapshot,
     protocol.Configure: _configure,
+    protocol.Export: _export,
 }

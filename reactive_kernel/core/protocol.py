@@ -90,7 +90,17 @@ class Configure:
     """``batched`` or ``per_cell``: the form of cascade status events."""
 
 
-Request = Create | Register | Run | RunAll | Delete | Move | SetDatabase | Snapshot | Configure
+@dataclass(frozen=True, slots=True)
+class Export:
+    """The notebook as one self-contained page (core/export_html.py)."""
+
+    req: Any
+    format: str = "html"
+
+
+Request = (
+    Create | Register | Run | RunAll | Delete | Move | SetDatabase | Snapshot | Configure | Export
+)
 
 
 class _Args:
@@ -189,10 +199,14 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
                 "'configure': 'status_events' must be \"batched\" or \"per_cell\".",
             )
         return Configure(req, summary, form)
+    if op == "export":
+        if (a.opt_text("format") or "html") != "html":
+            raise OpError("bad_request", "'export': the only format is \"html\".")
+        return Export(req)
     raise OpError(
         "unknown_op",
         f"Unknown op {quote(op)}: use create, register, run, run_all, delete, move, "
-        "set_database, snapshot or configure.",
+        "set_database, snapshot, configure or export.",
     )
 
 

@@ -138,3 +138,32 @@ def test_rich_outputs_render_like_jupyterlab(
     assert order.index("text/html") < order.index("image/png") < order.index("text/plain")
     shot(page, "md-3-rich-outputs")
     assert cells(page).count() == 1
+
+
+def test_download_the_open_notebook_as_html(
+    open_page: Any, shot: Any, notebook_name: str, tmp_path: Any
+) -> None:
+    page = open_page(notebook_name)
+    cell = add_cell(page, "answer = 6 * 7\nprint(f'exported-{answer}')")
+    run(cell)
+    expect_status(cell, "success")
+    md = add_cell(page, "The answer is **{answer}**.")
+    md.locator(".cell-type").select_option("markdown")
+    expect(md).to_have_attribute("data-type", "markdown")
+    run(md)
+    expect(md.locator(".cell-rendered strong")).to_have_text("42")
+    with page.expect_download() as info:
+        page.evaluate("() => window.__reactive.exportHtml()")
+    download = info.value
+    assert download.suggested_filename == notebook_name.replace(".py", ".html")
+    saved = tmp_path / "export.html"
+    download.save_as(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert "exported-42" in text and "<script" not in text.lower()
+    # The file works offline on its own.
+    viewer = page.context.new_page()
+    viewer.goto(saved.as_uri())
+    expect(viewer.locator(".cell.markdown strong")).to_have_text("42")
+    expect(viewer.locator("pre.output-stream")).to_have_text("exported-42\n")
+    shot(viewer, "md-4-exported-page")
+    viewer.close()

@@ -4,6 +4,7 @@
 import type { Api } from "./api";
 import { CellView, delegateCellEvents } from "./cells";
 import { randomId, toast } from "./dom";
+import { downloadHtml } from "./export";
 import type { RunMode } from "./editor";
 import { lineage, renderGraph, type Graph } from "./graph";
 import { ReactiveClient } from "./kernel";
@@ -92,6 +93,7 @@ export class NotebookPage {
     root.replaceChildren(this.chrome.el);
     document.title = `${path.split("/").pop()} · reactive`;
     (window as any).__reactive = { page: this, model: this.model, client: this.client, perf };
+    (window as any).__reactive.exportHtml = () => downloadHtml(this.client);
     this.client.start();
   }
 

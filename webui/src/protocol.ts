@@ -103,7 +103,8 @@ export type Op =
   | { op: "run"; cell_id: string }
   | { op: "delete"; cell_id: string }
   | { op: "move"; cell_id: string; after: string | null }
-  | { op: "set_database"; url: string };
+  | { op: "set_database"; url: string }
+  | { op: "export"; format: "html" };
 
 export interface Header {
   msg_id: string;
