@@ -21,9 +21,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv, install the package and the `reactive` kernelspec into it
 
-run: setup webui  ## start the gateway on examples/ (demo notebook, embedded SQLite); prints the URL to open
-	@echo "Open the URL below, then examples/demo_notebook.py. Ctrl-C stops the gateway and its kernels."
-	$(PY) -m gateway --root-dir examples
+DEMO_DIR := $(VENV)/demo
+
+run: setup webui  ## start the gateway on a copy of examples/ (.venv/demo: the tracked demo is never rewritten); prints the URL
+	@mkdir -p $(DEMO_DIR) && cp -u examples/demo_notebook.py $(DEMO_DIR)/
+	@echo "Open the URL below, then demo_notebook.py (a copy in $(DEMO_DIR)). Ctrl-C stops the gateway and its kernels."
+	$(PY) -m gateway --root-dir $(DEMO_DIR)
 
 demo: setup  ## run the demo notebook through a real kernel in the terminal, showing cascades
 	$(PY) examples/demo.py
@@ -64,8 +67,9 @@ bench-gateway: setup  ## gateway latency vs direct ZMQ and jupyter server; 50-cl
 bench-webui: setup webui  ## the web notebook in Chromium: open 500 cells, 200-cell cascade
 	$(PY) benchmarks/bench_webui.py
 
-gateway: setup webui  ## run reactive-gateway on 127.0.0.1:8899 serving ./examples (prints the URL with a token)
-	$(PY) -m gateway --root-dir examples
+gateway: setup webui  ## run reactive-gateway on 127.0.0.1:8899 serving a copy of ./examples in .venv/demo (prints the URL with a token)
+	@mkdir -p $(DEMO_DIR) && cp -u examples/demo_notebook.py $(DEMO_DIR)/
+	$(PY) -m gateway --root-dir $(DEMO_DIR)
 
 lint: setup  ## ruff
 	$(PY) -m ruff check .

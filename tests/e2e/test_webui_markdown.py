@@ -167,3 +167,14 @@ def test_download_the_open_notebook_as_html(
     expect(viewer.locator("pre.output-stream")).to_have_text("exported-42\n")
     shot(viewer, "md-4-exported-page")
     viewer.close()
+
+
+def test_progress_line_names_the_running_cell(open_page: Any, notebook_name: str) -> None:
+    page = open_page(notebook_name)
+    cell = add_cell(page, "import threading\nslow_value = 1\nthreading.Event().wait(3)")
+    cell_id = cell.get_attribute("data-cell-id")
+    run(cell)
+    progress = page.locator("#progress .progress-text")
+    expect(progress).to_contain_text(f"running {cell_id}")
+    assert "slow_value" not in progress.inner_text()
+    expect_status(cell, "success")

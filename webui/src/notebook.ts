@@ -251,10 +251,9 @@ export class NotebookPage {
     }
   }
 
+  /** How the progress line names a cell: by its id, as its toolbar shows it (not by a name it defines). */
   private label(id: string): string {
-    const cell = this.model.cell(id);
-    const writes = cell?.writes.filter((n) => !n.startsWith("_") && !n.startsWith("table:")) ?? [];
-    return writes.length ? writes[0] : id;
+    return id;
   }
 
   private drawGraph(): void {
