@@ -354,7 +354,8 @@ class Notebook:
         """Mark a cell out of date; never-run cells stay ``idle``."""
         if cell.status in (Status.BLOCKED, Status.IDLE, Status.STALE):
             return False
-        if cell.execution_count is None and cell.status != Status.ERROR:
+        if cell.execution_count is None and cell.status not in (Status.ERROR, Status.SUCCESS):
+            # (a markdown cell that rendered is success without a count)
             return False
         cell.status = Status.STALE
         return True

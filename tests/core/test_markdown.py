@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from reactive_kernel.core.analysis import Analysis, analyze_python
+from reactive_kernel.core.cells import Status
 from reactive_kernel.core.markdown import (
     field_expressions,
     markdown_analysis,
     parse_markdown,
     render,
 )
+from reactive_kernel.core.notebook import Notebook
 
 NS = {"total": 12.3456, "name": "pear", "width": 8, "items": [1, 2, 3], "d": {"k": 5}}
 
@@ -99,3 +102,25 @@ def test_errors_propagate() -> None:
         render(segments, evaluate)
     with pytest.raises(ValueError):
         render(parse_markdown("{name:.2f}"), lambda e: "text")
+
+
+def _analyzer(cell_type: str, code: str, name: str | None) -> Analysis:
+    return markdown_analysis(code) if cell_type == "markdown" else analyze_python(code)
+
+
+def test_a_rendered_markdown_cell_goes_stale_on_edits_and_upstream_changes() -> None:
+    nb = Notebook(analyzer=_analyzer)
+    nb.create("a", "python", "a = 1")
+    nb.create("m", "markdown", "a is {a}")
+    assert nb.parents("m") == ["a"]
+    for cid in ("a", "m"):  # as the runner leaves them: markdown has no count
+        nb.cell(cid).status = Status.SUCCESS
+    nb.cell("a").execution_count = 1
+    nb.register("a", "a = 2")
+    assert nb.cell("m").status == Status.STALE
+    nb.cell("m").status = Status.SUCCESS
+    nb.register("m", "a is now {a:.1f}")
+    assert nb.cell("m").status == Status.STALE
+    nb.cell("m").status = Status.SUCCESS
+    nb.register("m", "x = 1", cell_type="python")
+    assert nb.cell("m").status == Status.STALE and nb.cell("m").type == "python"
