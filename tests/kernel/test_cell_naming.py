@@ -29,3 +29,18 @@ def test_headless_syntax_error_names_the_cell(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 1
     assert "[broken] SyntaxError: invalid syntax (cell broken, line 1)" in proc.stdout.splitlines()
+
+
+def test_sql_errors_name_no_file(kernel: KernelHarness, uid: str) -> None:
+    bad = {
+        f"sq{uid}": "SELECT * FROM no_such_table_here",
+        f"sy{uid}": "SELEC 1 FROM",
+        f"bd{uid}": f"SELECT :undefined_{uid}",
+    }
+    for cid, code in bad.items():
+        kernel.create(cid, code, cell_type="sql")
+        run = kernel.comm("run", cell_id=cid)
+        [error] = [m["content"] for m in run.outputs(cid) if m["msg_type"] == "error"]
+        shown = error["evalue"] + "\n".join(error["traceback"])
+        assert error["ename"] == "SqlError", error
+        assert ".py" not in shown and "<cell-" not in shown and "site-packages" not in shown
