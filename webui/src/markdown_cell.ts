@@ -49,6 +49,8 @@ export class MarkdownView {
 
   update(cell: Cell, code: string): void {
     this.isMarkdown = cell.type === "markdown";
+    // Text without fields needs no kernel: no status shown, as in JupyterLab.
+    this.cellEl.classList.toggle("md-plain", this.isMarkdown && cell.reads.length === 0);
     const show = this.isMarkdown && !this.editing && code.trim() !== "";
     this.rendered.hidden = !show;
     this.codeHost.hidden = show;
