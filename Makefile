@@ -80,4 +80,4 @@ typecheck: setup  ## mypy --strict on the pure core
 clean:  ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist webui/node_modules
 	rm -f gateway/static/app.js gateway/static/app.css gateway/static/index.html gateway/static/THIRD_PARTY_LICENSES.txt
-	rm -rf gateway/static/fonts
+	rm -rf gateway/static/fonts gateway/static/chunks

@@ -18,6 +18,8 @@ const options = {
   outdir: out,
   bundle: true,
   format: "esm",
+  splitting: true, // the markdown renderer is a chunk loaded on first use (markdown_lazy.ts)
+  chunkNames: "chunks/[name]-[hash]",
   target: ["chrome110", "firefox115", "safari16"],
   minify: !dev,
   sourcemap: dev,

@@ -2,7 +2,7 @@
 // output, or its own text when it has no output yet), or its editor while being
 // edited (double-click or Enter; Shift-Enter renders it again), as in JupyterLab.
 
-import { renderMarkdown } from "./markdown";
+import { fillMarkdown } from "./markdown_lazy";
 import type { Cell, Output } from "./protocol";
 
 function text(value: unknown): string {
@@ -58,6 +58,6 @@ export class MarkdownView {
     const source = markdownSource(cell, code);
     if (source === this.shown) return;
     this.shown = source;
-    this.rendered.replaceChildren(renderMarkdown(source));
+    fillMarkdown(this.rendered, source, (m) => m.renderMarkdown(source));
   }
 }

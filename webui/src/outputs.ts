@@ -1,7 +1,7 @@
 // Rendering cell outputs: streams, rich MIME bundles, images, errors (ANSI colours kept).
 
 import { h } from "./dom";
-import { renderLatex, renderMarkdown } from "./markdown";
+import { fillMarkdown } from "./markdown_lazy";
 import { sanitizedFragment } from "./sanitize";
 import type { MimeBundle, Output } from "./protocol";
 
@@ -127,8 +127,10 @@ registerMimeRenderer("text/html", (data) => {
   if (div.querySelector("table")) div.classList.add("output-table");
   return div;
 });
-registerMimeRenderer("text/markdown", (data) => sanitizedBlock("output-markdown rendered-markdown", renderMarkdown(text(data))));
-registerMimeRenderer("text/latex", (data) => sanitizedBlock("output-latex", renderLatex(text(data))));
+registerMimeRenderer("text/markdown", (data) =>
+  fillMarkdown(h("div", { class: "output-markdown rendered-markdown" }), text(data), (m) => m.renderMarkdown(text(data))),
+);
+registerMimeRenderer("text/latex", (data) => fillMarkdown(h("div", { class: "output-latex" }), text(data), (m) => m.renderLatex(text(data))));
 registerMimeRenderer("image/svg+xml", (data) => sanitizedBlock("output-svg", sanitizedFragment(text(data))));
 for (const mime of ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"]) registerMimeRenderer(mime, image(mime));
 registerMimeRenderer("application/json", (data) => h("div", { class: "output-json" }, jsonTree(data)));
