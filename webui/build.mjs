@@ -1,7 +1,7 @@
 // Bundles src/main.ts and src/style.css with esbuild into ../gateway/static/,
 // copies index.html, and writes the licenses of every bundled npm package.
 import * as esbuild from "esbuild";
-import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -55,6 +55,7 @@ async function finish(result) {
 }
 
 await mkdir(out, { recursive: true });
+for (const folder of ["chunks", "fonts"]) await rm(join(out, folder), { recursive: true, force: true }); // no stale hashed files
 if (watch) {
   const ctx = await esbuild.context({
     ...options,

@@ -9,6 +9,7 @@ cell fail like any cell, with a message naming the field and the cell.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from IPython.core.interactiveshell import InteractiveShell
@@ -27,7 +28,7 @@ class MarkdownFieldError(Exception):
     """An interpolated expression of a markdown cell failed."""
 
 
-def _evaluator(shell: InteractiveShell, cell_id: str) -> tuple[list[str], object]:
+def _evaluator(shell: InteractiveShell, cell_id: str) -> tuple[list[str], Callable[[str], object]]:
     current: list[str] = []
 
     def evaluate(expr: str) -> object:
@@ -49,7 +50,7 @@ class MarkdownCellRunner:
         segments = parse_markdown(cell.code)
         current, evaluate = _evaluator(self.shell, cell.id)
         try:
-            text = render(segments, evaluate)  # type: ignore[arg-type]
+            text = render(segments, evaluate)
         except Exception as exc:  # a field's failure is the cell's, never the kernel's
             expr = current[0] if current else "?"
             source = next(
