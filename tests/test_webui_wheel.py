@@ -13,7 +13,8 @@ import hatch_build  # noqa: E402
 
 def test_chunks_and_fonts_go_into_the_wheel(tmp_path: Path) -> None:
     static = tmp_path / "static"
-    for rel in ("app.js", "app.css", "index.html", "chunks/markdown-X.js", "fonts/KaTeX_Main.woff2"):
+    built = ("app.js", "app.css", "index.html", "chunks/markdown-X.js", "fonts/KaTeX_Main.woff2")
+    for rel in built:
         (static / rel).parent.mkdir(parents=True, exist_ok=True)
         (static / rel).write_text("x")
     hook = hatch_build.WebUIBuildHook.__new__(hatch_build.WebUIBuildHook)
