@@ -23,8 +23,12 @@ setup: $(STAMP)  ## create .venv, install the package and the `reactive` kernels
 
 DEMO_DIR := $(VENV)/demo
 
-run: setup webui  ## start the gateway on a copy of examples/ (.venv/demo: the tracked demo is never rewritten); prints the URL
-	@mkdir -p $(DEMO_DIR) && cp -u examples/demo_notebook.py $(DEMO_DIR)/
+# The page saves every change to its notebook: it works on a copy, refreshed
+# when the shipped demo is newer, so the tracked file is never rewritten.
+$(DEMO_DIR)/demo_notebook.py: examples/demo_notebook.py
+	@mkdir -p $(DEMO_DIR) && cp examples/demo_notebook.py $@
+
+run: setup webui $(DEMO_DIR)/demo_notebook.py  ## start the gateway on a copy of examples/ (.venv/demo: the tracked demo is never rewritten); prints the URL
 	@echo "Open the URL below, then demo_notebook.py (a copy in $(DEMO_DIR)). Ctrl-C stops the gateway and its kernels."
 	$(PY) -m gateway --root-dir $(DEMO_DIR)
 
@@ -67,8 +71,7 @@ bench-gateway: setup  ## gateway latency vs direct ZMQ and jupyter server; 50-cl
 bench-webui: setup webui  ## the web notebook in Chromium: open 500 cells, 200-cell cascade
 	$(PY) benchmarks/bench_webui.py
 
-gateway: setup webui  ## run reactive-gateway on 127.0.0.1:8899 serving a copy of ./examples in .venv/demo (prints the URL with a token)
-	@mkdir -p $(DEMO_DIR) && cp -u examples/demo_notebook.py $(DEMO_DIR)/
+gateway: setup webui $(DEMO_DIR)/demo_notebook.py  ## run reactive-gateway on 127.0.0.1:8899 serving a copy of ./examples in .venv/demo (prints the URL with a token)
 	$(PY) -m gateway --root-dir $(DEMO_DIR)
 
 lint: setup  ## ruff

@@ -32,8 +32,7 @@ def test_make_run_serves_a_copy_of_the_demo() -> None:
     root = next(a.split("=", 1)[1] if "=" in a else gateway[i + 1]
                 for i, a in enumerate(gateway) if a.startswith("--root-dir"))  # fmt: skip
     assert Path(root).resolve() != (REPO / "examples").resolve()
-    copy = " ".join(" ".join(c) for c in commands)
-    assert "examples/demo_notebook.py" in copy and root in copy
+    assert Path(root).parts[0] == ".venv"  # the copy (made by its own rule when out of date)
 
 
 async def test_using_the_copy_leaves_the_tracked_demo_untouched(tmp_path: Path) -> None:
