@@ -115,10 +115,12 @@ def test_rich_outputs_render_like_jupyterlab(
     expect_status(cell, "success")
     out = cell.locator(".cell-outputs")
     images = out.locator("img.output-image")
-    expect(images).to_have_count(3)
-    for i in range(3):
-        assert images.nth(i).evaluate("img => img.complete && img.naturalWidth") > 0
-    expect(out.locator(".output-svg svg circle")).to_have_count(1)
+    expect(images).to_have_count(4)  # png, jpeg, gif and the SVG, as an image (never inlined)
+    for i in range(4):
+        expect(images.nth(i)).to_have_js_property("complete", True)
+        assert images.nth(i).evaluate("img => img.naturalWidth") > 0
+    assert out.locator("img.output-svg").evaluate("img => img.naturalWidth") == 60
+    expect(out.locator("svg circle")).to_have_count(0)  # (KaTeX draws \sqrt with an inline svg)
     expect(out.locator("script")).to_have_count(0)
     expect(out.locator(".output-html b.html-bold")).to_have_text("html")
     expect(out.locator(".output-markdown h2")).to_have_text("md heading")

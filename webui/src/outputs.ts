@@ -131,7 +131,11 @@ registerMimeRenderer("text/markdown", (data) =>
   fillMarkdown(h("div", { class: "output-markdown rendered-markdown" }), text(data), (m) => m.renderMarkdown(text(data))),
 );
 registerMimeRenderer("text/latex", (data) => fillMarkdown(h("div", { class: "output-latex" }), text(data), (m) => m.renderLatex(text(data))));
-registerMimeRenderer("image/svg+xml", (data) => sanitizedBlock("output-svg", sanitizedFragment(text(data))));
+// SVG is shown as an image, never inlined: its scripts and styles cannot reach the page (docs/security.md).
+registerMimeRenderer("image/svg+xml", (data) => {
+  const blob = new Blob([text(data)], { type: "image/svg+xml" });
+  return h("img", { class: "output-image output-svg", src: URL.createObjectURL(blob), alt: "" });
+});
 for (const mime of ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"]) registerMimeRenderer(mime, image(mime));
 registerMimeRenderer("application/json", (data) => h("div", { class: "output-json" }, jsonTree(data)));
 registerMimeRenderer("text/plain", (data) => {
