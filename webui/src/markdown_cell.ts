@@ -37,23 +37,34 @@ export class MarkdownView {
   }
 
   edit(on: boolean): void {
+    if (on === this.editing) return;
     this.editing = on;
     this.cellEl.classList.toggle("md-editing", on);
-    if (on && this.isMarkdown) {
-      this.rendered.hidden = true;
-      this.codeHost.hidden = false;
-    }
+    if (on && this.isMarkdown) this.show(false);
   }
 
   private isMarkdown = false;
+  private plain = false;
+  private rendering = false; // as the template starts: code shown, rendering hidden
+
+  /** Show the rendering (true) or the code (false); DOM writes only on a change. */
+  private show(rendering: boolean): void {
+    if (rendering === this.rendering) return;
+    this.rendering = rendering;
+    this.rendered.hidden = !rendering;
+    this.codeHost.hidden = rendering;
+  }
 
   update(cell: Cell, code: string): void {
     this.isMarkdown = cell.type === "markdown";
     // Text without fields needs no kernel: no status shown, as in JupyterLab.
-    this.cellEl.classList.toggle("md-plain", this.isMarkdown && cell.reads.length === 0);
+    const plain = this.isMarkdown && cell.reads.length === 0;
+    if (plain !== this.plain) {
+      this.plain = plain;
+      this.cellEl.classList.toggle("md-plain", plain);
+    }
     const show = this.isMarkdown && !this.editing && code.trim() !== "";
-    this.rendered.hidden = !show;
-    this.codeHost.hidden = show;
+    this.show(show);
     if (!show) return;
     const source = markdownSource(cell, code);
     if (source === this.shown) return;
