@@ -21,9 +21,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv, install the package and the `reactive` kernelspec into it
 
-run: setup webui  ## start the gateway on examples/ (demo notebook, embedded SQLite); prints the URL to open
-	@echo "Open the URL below, then demo_notebook.py (or widgets_demo.py: a slider and a dropdown drive an SQL query). Ctrl-C stops the gateway and its kernels."
-	$(PY) -m gateway --root-dir examples
+DEMO_DIR := $(VENV)/demo
+
+# The page saves every change to its notebook: it works on a copy, refreshed
+# when the shipped demo is newer, so the tracked file is never rewritten.
+DEMO_FILES := $(DEMO_DIR)/demo_notebook.py $(DEMO_DIR)/widgets_demo.py
+$(DEMO_DIR)/%.py: examples/%.py
+	@mkdir -p $(DEMO_DIR) && cp $< $@
+
+run: setup webui $(DEMO_FILES)  ## start the gateway on a copy of examples/ (.venv/demo: the tracked demo is never rewritten); prints the URL
+	@echo "Open the URL below, then demo_notebook.py (or widgets_demo.py: a slider and a dropdown drive an SQL query; copies in $(DEMO_DIR)). Ctrl-C stops the gateway and its kernels."
+	$(PY) -m gateway --root-dir $(DEMO_DIR)
 
 demo: setup  ## run the demo notebook through a real kernel in the terminal, showing cascades
 	$(PY) examples/demo.py
@@ -65,8 +73,8 @@ bench-webui: setup webui  ## the web notebook in Chromium: open 500 cells, 200-c
 	$(PY) benchmarks/bench_webui.py
 	$(PY) benchmarks/bench_widgets.py
 
-gateway: setup webui  ## run reactive-gateway on 127.0.0.1:8899 serving ./examples (prints the URL with a token)
-	$(PY) -m gateway --root-dir examples
+gateway: setup webui $(DEMO_FILES)  ## run reactive-gateway on 127.0.0.1:8899 serving a copy of ./examples in .venv/demo (prints the URL with a token)
+	$(PY) -m gateway --root-dir $(DEMO_DIR)
 
 lint: setup  ## ruff
 	$(PY) -m ruff check .
@@ -77,3 +85,4 @@ typecheck: setup  ## mypy --strict on the pure core
 clean:  ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist webui/node_modules
 	rm -f gateway/static/app.js gateway/static/widgets.js gateway/static/app.css gateway/static/index.html gateway/static/THIRD_PARTY_LICENSES.txt
+	rm -rf gateway/static/fonts gateway/static/chunks

@@ -11,13 +11,15 @@
 # %% [markdown] id="intro"
 # # A small reactive notebook
 #
-# Each `# %%` line starts a cell; `id="..."` names it. The kernel orders cells
-# by what they read and write, not by where they stand: change `min_qty` and
-# only the cells below it in the dataflow re-run. SQL cells run on the
-# embedded SQLite database; `:min_qty` is a Python value bound into the query.
+# Cells run in the order of what they **read** and **write**, not where they
+# stand. Change `min_qty` below (then Shift-Enter) and only the cells that
+# depend on it re-run: the SQL query, the totals and the summary at the end.
 #
-#     python -m reactive_kernel run examples/demo_notebook.py
-#     python -m reactive_kernel convert examples/demo_notebook.py demo.ipynb
+# - SQL cells run on the embedded SQLite database; `:min_qty` binds a Python value.
+# - Markdown cells can show values: write `{name}` or `{name:.2f}`.
+# - Double-click (or Enter on) a markdown cell to edit it; Shift-Enter renders it.
+#
+# In a terminal: `python -m reactive_kernel run examples/demo_notebook.py`.
 
 # %% id="orders" type="sql"
 CREATE TABLE orders (fruit TEXT, qty INTEGER);
@@ -50,3 +52,9 @@ vat
 # %% id="report"
 items = sum(quantities.values())
 print(f"{items} items, total {total:.2f} + VAT {vat:.2f} = {total + vat:.2f}")
+
+# %% [markdown] id="summary"
+# ## Summary
+#
+# With a minimum of **{min_qty}** per fruit, {items} items cost
+# **{total:.2f}** plus VAT at {vat_rate:.0%}: **{total + vat:.2f}** in all.

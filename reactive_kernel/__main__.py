@@ -10,6 +10,8 @@ Subcommands:
   headless through a real kernel (:mod:`reactive_kernel.headless`).
 - ``convert SRC DST``: convert between ``.ipynb`` and ``.py`` (percent format)
   (:mod:`reactive_kernel.convert`).
+- ``export NOTEBOOK.py --to html [--no-run] [-o OUT]``: one self-contained HTML page
+  (:mod:`reactive_kernel.export`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ commands:
   run NOTEBOOK.py [--db URL] [--to OUT.ipynb] [--timeout S]
                                  run a notebook headless; exit 0 if every cell succeeded
   convert SRC DST                convert between .ipynb and .py (percent format)
+  export NOTEBOOK.py --to html [--no-run] [-o OUT] [--db URL]
+                                 write one self-contained offline HTML page
 """
 
 
@@ -51,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         from .convert import main as convert_main
 
         return convert_main(rest)
+    if command == "export":
+        from .export import main as export_main
+
+        return export_main(rest)
     print(f"unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
     return 2
 

@@ -19,8 +19,8 @@ through the ``reactive`` comm (docs/protocol.md):
    an nbformat notebook, with execution counts).
 
 Outputs are printed live, each line prefixed with its cell id: ``text/plain``
-of results, streams, and ``ename: evalue`` of errors. Markdown cells are not
-sent to the kernel (they are kept in ``--to``).
+of results, streams, and ``ename: evalue`` of errors. Markdown cells are
+created as markdown cells: they render (interpolating values) when they run.
 
 Exit status: 0 every cell succeeded; 1 a cell failed, is blocked, was not
 created, did not run or timed out; 2 usage or file errors, a kernel that does
@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .convert import NotebookFileError, read_doc, same_file, write_doc
+from .core.markdown_cells import kernel_cell
 from .core.nbformat_percent import NotebookDoc
 from .core.protocol import per_cell_statuses
 from .core.widget_outputs import static_outputs
@@ -180,11 +181,12 @@ class Run:
         messages past it).
         """
         created = []
-        code_cells = [c for c in self.doc.cells if not c.markdown]
-        for start in range(0, len(code_cells), CREATE_BATCH):
+        cells = self.doc.cells
+        for start in range(0, len(cells), CREATE_BATCH):
             sent: dict[str, str] = {}
-            for cell in code_cells[start : start + CREATE_BATCH]:
-                args = {"cell_id": cell.id, "cell_type": cell.type, "code": cell.code}
+            for cell in cells[start : start + CREATE_BATCH]:
+                cell_type, code = kernel_cell(cell)
+                args = {"cell_id": cell.id, "cell_type": cell_type, "code": code}
                 if cell.name is not None:
                     args["name"] = cell.name
                 sent[self.link.send("create", after=None, **args)] = cell.id
@@ -249,9 +251,8 @@ class Run:
         counts = dict.fromkeys(("success", "error", "blocked", "other"), 0)
         results: dict[str, Any] = {}
         for cell in self.doc.cells:
-            if not cell.markdown:
-                status, results[cell.id] = self.result(cell.id, cells.get(cell.id))
-                counts[status if status in counts else "other"] += 1
+            status, results[cell.id] = self.result(cell.id, cells.get(cell.id))
+            counts[status if status in counts else "other"] += 1
         total = sum(counts.values())
         self.say(
             f"--- {total} cells: {counts['success']} succeeded, {counts['error']} failed, "

@@ -21,6 +21,7 @@ from . import __version__
 from .core import protocol
 from .core.analysis import Analysis, analyze_python
 from .core.cells import Status, is_valid_cell_id
+from .core.markdown import markdown_analysis
 from .core.notebook import Notebook, OpError, linked
 from .core.outputs import DEFAULT_BUDGET
 from .core.sql_magic import TABLE_PREFIX, split_sql_magic
@@ -184,6 +185,8 @@ class ReactiveKernel(IPythonKernel):
                 self.log.warning("reactive: could not drop %s: %s", ", ".join(tables), exc)
 
     def _analyze(self, cell_type: str, code: str, name: str | None) -> Analysis:
+        if cell_type == "markdown":
+            return markdown_analysis(code)
         if cell_type == "sql":
             from .core.sql_analysis import analyze_sql  # sqlglot: on the first SQL cell
 

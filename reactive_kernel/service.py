@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from .core import protocol
 from .core.cells import Status
+from .core.markdown_cells import file_code, file_type, kernel_cell
 from .core.nbformat_percent import NotebookCell, NotebookDoc
 from .core.notebook import Change, Notebook, OpError
 from .core.notebook_diagnostics import NotebookDiagnostics
@@ -89,7 +91,8 @@ class ReactiveService:
             except SqlError as exc:
                 self.file_error = f"the notebook's database could not be opened: {exc}"
         for cell in doc.cells:
-            self.notebook.create(cell.id, cell.type, cell.code, None, cell.name)
+            cell_type, code = kernel_cell(cell)
+            self.notebook.create(cell.id, cell_type, code, None, cell.name)
         self.diagnostics.reload()
 
     def persist(self) -> None:
@@ -101,10 +104,10 @@ class ReactiveService:
             cells=tuple(
                 NotebookCell(
                     id=c.id,
-                    type=c.type,
-                    code=c.code,
+                    type=file_type(c.type),
+                    code=file_code(c.type, c.code),
                     name=c.name,
-                    markdown=c.id in self.markdown_cells and c.type == "python",
+                    markdown=c.type == "markdown",
                 )
                 for c in self.notebook.cells
             ),
@@ -359,7 +362,7 @@ async def _create(
 async def _register(
     svc: ReactiveService, r: protocol.Register, parent: dict[str, Any]
 ) -> dict[str, Any]:
-    rerun = svc.register(parent, r.cell_id, r.code, r.name)
+    rerun = svc.register(parent, r.cell_id, r.code, r.name, r.cell_type)
     fields: dict[str, Any] = {"cell_id": r.cell_id}
     if r.run:
         roots = [r.cell_id, *sorted(rerun)]
@@ -424,6 +427,17 @@ async def _snapshot(
     return {"snapshot": svc.snapshot()}
 
 
+async def _export(
+    svc: ReactiveService, r: protocol.Export, parent: dict[str, Any]
+) -> dict[str, Any]:
+    from .core.export_html import notebook_html  # markdown-it and nh3: on the first export
+
+    name = Path(svc.notebook_path).name if svc.notebook_path else "notebook.py"
+    cells = [svc.notebook.cell_dict(c) for c in svc.notebook.cells]
+    page = notebook_html(name, cells, "exported from the open notebook")
+    return {"format": "html", "filename": f"{Path(name).stem}.html", "html": page}
+
+
 _ROUTES: dict[type, Callable[[ReactiveService, Any, dict[str, Any]], Awaitable[dict[str, Any]]]] = {
     protocol.Create: _create,
     protocol.Register: _register,
@@ -434,4 +448,5 @@ _ROUTES: dict[type, Callable[[ReactiveService, Any, dict[str, Any]], Awaitable[d
     protocol.SetDatabase: _set_database,
     protocol.Snapshot: _snapshot,
     protocol.Configure: _configure,
+    protocol.Export: _export,
 }

@@ -16,6 +16,7 @@ import contextlib
 import io
 import random
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ class Snippet:
     deletes: frozenset[str] = frozenset()
     syntax_error: bool = False
     sql_name: str | None = None
+    markdown: Callable[[dict[str, Any]], str] | None = None
+    """A markdown cell (PROTOCOL 2b): the text it renders, from the namespace."""
 
 
 def _s(code: str, reads: str = "", writes: str = "", deletes: str = "", **kw: Any) -> Snippet:
@@ -70,6 +73,14 @@ PYTHON_POOL: list[Snippet] = [
     _s("for i in range(3):\n    pass\nprint('i', i)", "", "i"),
     _s("a = (5", syntax_error=True),  # a draft being typed
     _s("print('q', [int(v) for v in q['y']])", "q"),
+    # markdown cells: what they render, written by hand (no interpolation code here)
+    _s("**a** is {a}, b is {b:.1f}", "a b",
+       markdown=lambda ns: f"**a** is {ns['a']}, b is {float(ns['b']):.1f}"),
+    _s("`{a}` stays, {{c}} too, c is {c!r}", "c",
+       markdown=lambda ns: f"`{{a}}` stays, {{c}} too, c is {ns['c']!r}"),
+    _s("# Title\n\n$x^{2}$ and {\"json\": 1}",
+       markdown=lambda ns: "# Title\n\n$x^{2}$ and {\"json\": 1}"),
+    _s("{len(lst)} items", "lst", markdown=lambda ns: f"{len(ns['lst'])} items"),
 ]
 
 SQL_POOL: list[Snippet] = [
@@ -333,7 +344,9 @@ def fresh_run(ref: Reference) -> FreshRun:
         try:
             if c.snippet.syntax_error:
                 raise SyntaxError(c.snippet.code)
-            if c.sql:
+            if c.snippet.markdown is not None:
+                out.write(c.snippet.markdown(ns))
+            elif c.sql:
                 _run_sql(db, c.snippet, c.sql_name, ns)
             else:
                 with contextlib.redirect_stdout(out):

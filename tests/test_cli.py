@@ -184,7 +184,8 @@ def test_run_demo(tmp_path: Path) -> None:
         "[total] total: 10.50",
         "[vat] 2.1",
         "[report] 10 items, total 10.50 + VAT 2.10 = 12.60",
-        "--- 7 cells: 7 succeeded, 0 failed, 0 blocked, 0 not run",
+        "[summary] With a minimum of **2** per fruit, 10 items cost",
+        "--- 9 cells: 9 succeeded, 0 failed, 0 blocked, 0 not run",
     ):
         assert line in proc.stdout.splitlines()
     nb = nbformat.read(out, as_version=4)

@@ -1,7 +1,7 @@
 // Bundles src/main.ts and src/style.css with esbuild into ../gateway/static/,
 // copies index.html, and writes the licenses of every bundled npm package.
 import * as esbuild from "esbuild";
-import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,11 +20,15 @@ const options = {
   outdir: out,
   bundle: true,
   format: "esm",
+  splitting: true, // the markdown renderer is a chunk loaded on first use (markdown_lazy.ts)
+  chunkNames: "chunks/[name]-[hash]",
   target: ["chrome110", "firefox115", "safari16"],
   minify: !dev,
   sourcemap: dev,
   metafile: true,
   legalComments: "none",
+  loader: { ".woff2": "file", ".woff": "file", ".ttf": "file" }, // KaTeX's fonts
+  assetNames: "fonts/[name]-[hash]",
   logLevel: "warning",
   define: { "process.env.NODE_ENV": '"production"' },
   loader: { ".svg": "text" },
@@ -70,6 +74,7 @@ async function finish(result) {
 }
 
 await mkdir(out, { recursive: true });
+for (const folder of ["chunks", "fonts"]) await rm(join(out, folder), { recursive: true, force: true }); // no stale hashed files
 if (watch) {
   const ctx = await esbuild.context({
     ...options,

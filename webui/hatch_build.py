@@ -26,6 +26,8 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 BUILT = ("index.html", "app.js", "app.css", "widgets.js", "THIRD_PARTY_LICENSES.txt")
+BUILT_DIRS = ("chunks", "fonts")
+"""Built too: code loaded on first use (the markdown renderer) and KaTeX's fonts."""
 
 
 def up_to_date(webui: Path, static: Path) -> bool:
@@ -63,3 +65,7 @@ class WebUIBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         for name in BUILT:
             if (static / name).is_file():
                 build_data["force_include"][str(static / name)] = f"gateway/static/{name}"
+        for folder in BUILT_DIRS:
+            for path in sorted((static / folder).glob("*")):
+                if path.is_file():
+                    build_data["force_include"][str(path)] = f"gateway/static/{folder}/{path.name}"

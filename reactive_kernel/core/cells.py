@@ -19,7 +19,7 @@ from .diagnostics import Diagnostic
 from .outputs import OutputLog
 
 CELL_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-CELL_TYPES = ("python", "sql")
+CELL_TYPES = ("python", "sql", "markdown")
 TOP = "^"
 """The ``after`` value that places a cell at the top of the notebook."""
 

@@ -191,7 +191,8 @@ class Notebook:
             raise OpError("duplicate_id", f"A cell with id {quote(cell_id)} already exists.")
         if cell_type not in CELL_TYPES:
             raise OpError(
-                "bad_cell_type", f"Unknown cell type {quote(cell_type)}: use 'python' or 'sql'."
+                "bad_cell_type",
+                f"Unknown cell type {quote(cell_type)}: use 'python', 'sql' or 'markdown'.",
             )
         self._check_after(after)
 
@@ -242,7 +243,8 @@ class Notebook:
         cell = self.cell(cell_id)
         if cell_type is not None and cell_type not in CELL_TYPES:
             raise OpError(
-                "bad_cell_type", f"Unknown cell type {quote(cell_type)}: use 'python' or 'sql'."
+                "bad_cell_type",
+                f"Unknown cell type {quote(cell_type)}: use 'python', 'sql' or 'markdown'.",
             )
         new_type = cell_type or cell.type
         new_name = name if name is not None else cell.name
@@ -352,7 +354,8 @@ class Notebook:
         """Mark a cell out of date; never-run cells stay ``idle``."""
         if cell.status in (Status.BLOCKED, Status.IDLE, Status.STALE):
             return False
-        if cell.execution_count is None and cell.status != Status.ERROR:
+        if cell.execution_count is None and cell.status not in (Status.ERROR, Status.SUCCESS):
+            # (a markdown cell that rendered is success without a count)
             return False
         cell.status = Status.STALE
         return True

@@ -40,6 +40,8 @@ class Register:
     code: str
     run: bool
     name: str | None
+    cell_type: str | None = None
+    """A new type for the cell (``python``, ``sql`` or ``markdown``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,17 @@ class Configure:
     """``batched`` or ``per_cell``: the form of cascade status events."""
 
 
-Request = Create | Register | Run | RunAll | Delete | Move | SetDatabase | Snapshot | Configure
+@dataclass(frozen=True, slots=True)
+class Export:
+    """The notebook as one self-contained page (core/export_html.py)."""
+
+    req: Any
+    format: str = "html"
+
+
+Request = (
+    Create | Register | Run | RunAll | Delete | Move | SetDatabase | Snapshot | Configure | Export
+)
 
 
 class _Args:
@@ -156,7 +168,10 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
             name=a.opt_text("name"),
         )
     if op == "register":
-        return Register(req, a.text("cell_id"), a.code(), a.flag("run"), a.opt_text("name"))
+        return Register(
+            req, a.text("cell_id"), a.code(), a.flag("run"), a.opt_text("name"),
+            a.opt_text("cell_type"),
+        )  # fmt: skip
     if op == "run":
         return Run(req, a.text("cell_id"))
     if op == "run_all":
@@ -184,10 +199,14 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
                 "'configure': 'status_events' must be \"batched\" or \"per_cell\".",
             )
         return Configure(req, summary, form)
+    if op == "export":
+        if (a.opt_text("format") or "html") != "html":
+            raise OpError("bad_request", "'export': the only format is \"html\".")
+        return Export(req)
     raise OpError(
         "unknown_op",
         f"Unknown op {quote(op)}: use create, register, run, run_all, delete, move, "
-        "set_database, snapshot or configure.",
+        "set_database, snapshot, configure or export.",
     )
 
 

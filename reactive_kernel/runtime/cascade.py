@@ -26,6 +26,7 @@ from ..core.cells import Cell, CellError, Status
 from ..core.notebook import Notebook
 from ..core.plan import CascadePlan
 from .executor import HIDDEN_CODE, Executor
+from .markdown_cell import MarkdownCellRunner
 from .publish import light_parent
 from .recording import OutputRouter
 
@@ -125,6 +126,7 @@ class CascadeRunner:
         self.publisher = publisher
         self.forget = forget
         self.sql = sql
+        self.markdown = MarkdownCellRunner(shell)
         self.interrupted = False
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
@@ -221,19 +223,24 @@ class CascadeRunner:
         self.forget(self.notebook.removable_names(cell))
         shell.set_parent(header)  # type: ignore[attr-defined]
         count = shell.execution_count
-        self.publisher.iopub("execute_input", {"code": cell.code, "execution_count": count}, header)
+        markdown = cell.type == "markdown"  # rendered, never executed: no count, no input
+        if not markdown:
+            content = {"code": cell.code, "execution_count": count}
+            self.publisher.iopub("execute_input", content, header)
         self.router.begin(cell.id, header["msg_id"], cell.outputs)
         self.publisher.checkpoint()  # status and input go out before the cell's outputs
-        if cell.type == "sql" and self.sql is not None:
+        if markdown:
+            error = self.markdown.run(cell)
+        elif cell.type == "sql" and self.sql is not None:
             error = await self.sql.run(cell, count)
         else:
             error = await self.executor.run(cell.id, cell.code, count)
-        if shell.execution_count != count + 1:
+        if not markdown and shell.execution_count != count + 1:
             shell.execution_count = count + 1
         for stream in (sys.stdout, sys.stderr):
             if getattr(stream, "_flush_pending", True):
                 stream.flush()
-        cell.execution_count = count
+        cell.execution_count = None if markdown else count
         self.notebook.record_run(cell)
         if error is None:
             cell.defined = cell.writes

@@ -190,7 +190,7 @@ class Executor:
         except SyntaxError as exc:
             self.interrupt_armed = False
             error = exc
-            shell.showsyntaxerror()
+            show_syntax_error(shell, exc, cell_id)
         except SystemExit as exc:
             self.interrupt_armed = False
             error = exc
@@ -259,6 +259,16 @@ class Executor:
         return BuiltinsDamaged(
             f"This cell removed builtins ({', '.join(bad[:5])}); they were put back."
         )
+
+
+def show_syntax_error(shell: InteractiveShell, exc: SyntaxError, cell_id: str) -> None:
+    """Show a cell's SyntaxError as IPython does (``Cell In[n], line l`` and the
+    line), but with a message that names the cell rather than the internal
+    name its code was compiled under (``(cell total, line 1)``): the message is
+    what headless runs, cell errors and one-line clients show."""
+    stb = shell.SyntaxTB.structured_traceback(type(exc), exc, [])
+    exc.filename = f"cell {cell_id}"
+    shell._showtraceback(type(exc), exc, stb)  # type: ignore[attr-defined]
 
 
 def _count_offset(shell: InteractiveShell) -> int:

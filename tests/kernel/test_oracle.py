@@ -61,6 +61,10 @@ def _text(outputs: list[dict[str, object]]) -> str:
         if o.get("output_type") == "stream" and o.get("name") == "stdout":
             text = o.get("text", "")
             parts.append("".join(text) if isinstance(text, list) else str(text))
+        elif o.get("output_type") == "display_data":  # a markdown cell's rendering
+            data = o.get("data") or {}
+            if isinstance(data, dict) and "text/markdown" in data:
+                parts.append(str(data["text/markdown"]))
     return "".join(parts)
 
 
@@ -94,11 +98,15 @@ def run_sequence(k: KernelHarness, ops: list[Op], tag: str) -> None:
             if op.kind == "create":
                 snip = pool[op.snippet]
                 args = {"cell_type": "sql", "name": snip.sql_name} if op.sql else {}
+                if snip.markdown is not None:
+                    args = {"cell_type": "markdown"}
                 after = cid(op.after) if op.after is not None and ref.has(op.after) else None
                 r = k.comm("create", cell_id=cid(op.slot), code=snip.code, after=after, **args)
             elif op.kind == "register":
                 snip = pool[op.snippet]
                 args = {"name": snip.sql_name} if op.sql and snip.sql_name else {}
+                if not op.sql:  # python and markdown snippets share a slot: switch types
+                    args = {"cell_type": "markdown" if snip.markdown else "python"}
                 r = k.comm("register", cell_id=cid(op.slot), code=snip.code, run=op.run, **args)
             elif op.kind == "run":
                 r = k.comm("run", cell_id=cid(op.slot))

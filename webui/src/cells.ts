@@ -2,6 +2,7 @@
 
 import { h, isIdentifier } from "./dom";
 import { CellEditor, type RunMode, staticCode } from "./editor";
+import { MarkdownView } from "./markdown_cell";
 import { renderOutputs } from "./outputs";
 import type { Cell, CellType, Output } from "./protocol";
 
@@ -52,6 +53,7 @@ function cellTemplate(): HTMLElement {
             { class: "cell-type", title: "Cell type", "aria-label": "Cell type" },
             h("option", { value: "python" }, "Python"),
             h("option", { value: "sql" }, "SQL"),
+            h("option", { value: "markdown" }, "Markdown"),
           ),
           h("input", {
             class: "cell-name",
@@ -72,6 +74,7 @@ function cellTemplate(): HTMLElement {
           button("delete", "✕", "Delete (D D)"),
         ),
         h("div", { class: "cell-code" }),
+        h("div", { class: "cell-rendered rendered-markdown", hidden: true, title: "Double-click or Enter to edit" }),
         h("div", { class: "cell-diagnostics", hidden: true }),
         h("div", { class: "cell-problem", hidden: true }),
         h("div", { class: "cell-outputs", hidden: true }),
@@ -114,6 +117,14 @@ export function delegateCellEvents(host: HTMLElement, view: (id: string) => Cell
       v.focusEditor(null, { x: (e as MouseEvent).clientX, y: (e as MouseEvent).clientY });
     }
   });
+  host.addEventListener("dblclick", (e) => {
+    const v = cellOf(e.target);
+    if (v && (e.target as Element).closest(".cell-rendered")) {
+      e.preventDefault();
+      actions.select(v.id, true);
+      v.focusEditor("end");
+    }
+  });
   host.addEventListener("change", (e) => {
     const v = cellOf(e.target);
     const target = e.target as HTMLElement;
@@ -140,6 +151,7 @@ export class CellView {
   private readonly depsEl: HTMLElement;
   private readonly problemEl: HTMLElement;
   private readonly diagnosticsEl: HTMLElement;
+  private readonly markdown: MarkdownView;
   private cell: Cell;
   private shownOutputs: readonly Output[] | null = null;
   private shownCode: string | null = null;
@@ -168,6 +180,7 @@ export class CellView {
     this.depsEl = part(".cell-deps");
     this.problemEl = part(".cell-problem");
     this.diagnosticsEl = part(".cell-diagnostics");
+    this.markdown = new MarkdownView(el, this.codeHost, part(".cell-rendered"));
   }
 
   /** Set a DOM property only when it changes: unchanged writes still cost style and layout. */
@@ -205,13 +218,15 @@ export class CellView {
     this.put("label", cell.status, (v) => (this.statusEl.textContent = v));
     const inPlan = extras.plan && (cell.status === "queued" || cell.status === "running");
     this.put("plan", inPlan && extras.plan ? `${extras.plan.index + 1} of ${extras.plan.total}` : "", (v) => (this.planEl.textContent = v));
-    this.put("count", cell.execution_count === null ? "[ ]" : `[${cell.execution_count}]`, (v) => (this.countEl.textContent = v));
+    const count = cell.type === "markdown" ? "" : cell.execution_count === null ? "[ ]" : `[${cell.execution_count}]`;
+    this.put("count", count, (v) => (this.countEl.textContent = v));
     if (extras.acceptCode && (typeChanged || cell.code !== this.shownCode)) this.showCode(cell.code, typeChanged);
     else if (typeChanged) this.showCode(this.code, true);
-    if (cell.outputs !== this.shownOutputs) {
+    if (cell.outputs !== this.shownOutputs || typeChanged) {
       this.shownOutputs = cell.outputs;
-      renderOutputs(this.outputsEl, cell.outputs);
+      renderOutputs(this.outputsEl, this.markdown.outputs(cell));
     }
+    this.markdown.update(cell, this.code);
     const showProblem =
       cell.error !== null &&
       (cell.status === "blocked" || cell.status === "error") &&
@@ -281,10 +296,17 @@ export class CellView {
 
   /** Mount the editor if needed and focus it (at a clicked point, or the start or end). */
   focusEditor(at: "start" | "end" | null, point?: { x: number; y: number }): void {
+    this.markdown.edit(true);
     const editor = this.mountEditor();
     const pos = point ? editor.view.posAtCoords(point) : null;
     if (pos !== null) editor.view.dispatch({ selection: { anchor: pos } });
     editor.focus(pos !== null ? null : at);
+  }
+
+  /** A markdown cell was run (Shift-Enter): show it rendered again. */
+  renderMarkdown(): void {
+    this.markdown.edit(false);
+    this.markdown.update(this.cell, this.code);
   }
 
   blurEditor(): void {

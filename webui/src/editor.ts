@@ -6,6 +6,7 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirro
 import { python, pythonLanguage } from "@codemirror/lang-python";
 import { MySQL, PostgreSQL, SQLite, StandardSQL, sql } from "@codemirror/lang-sql";
 import type { LanguageSupport } from "@codemirror/language";
+import type { Extension } from "@codemirror/state";
 import { bracketMatching, indentOnInput, indentUnit, syntaxHighlighting } from "@codemirror/language";
 import { Annotation, Compartment, EditorState, Prec } from "@codemirror/state";
 import { drawSelection, highlightSpecialChars, keymap, placeholder } from "@codemirror/view";
@@ -28,7 +29,8 @@ export interface EditorCallbacks {
 const External = Annotation.define<boolean>();
 const languages = new Map<string, LanguageSupport>();
 
-function languageFor(type: CellType, dialect: string | null): LanguageSupport {
+function languageFor(type: CellType, dialect: string | null): LanguageSupport | Extension {
+  if (type === "markdown") return [];
   const key = type === "sql" ? `sql:${dialect ?? ""}` : "python";
   let support = languages.get(key);
   if (!support) {
@@ -50,14 +52,14 @@ function languageFor(type: CellType, dialect: string | null): LanguageSupport {
 export function staticCode(code: string, type: CellType, dialect: string | null, highlight: boolean): HTMLElement {
   const pre = h("pre", { class: "code-static" });
   if (!code) {
-    pre.append(h("span", { class: "code-placeholder" }, type === "sql" ? "SELECT …" : "# code"));
+    pre.append(h("span", { class: "code-placeholder" }, placeholderText(type)));
     return pre;
   }
-  if (!highlight) {
+  if (!highlight || type === "markdown") {
     pre.textContent = code;
     return pre;
   }
-  const parser = type === "sql" ? languageFor(type, dialect).language.parser : pythonLanguage.parser;
+  const parser = type === "sql" ? (languageFor(type, dialect) as LanguageSupport).language.parser : pythonLanguage.parser;
   highlightCode(
     code,
     parser.parse(code),
@@ -66,6 +68,10 @@ export function staticCode(code: string, type: CellType, dialect: string | null,
     () => pre.append("\n"),
   );
   return pre;
+}
+
+function placeholderText(type: CellType): string {
+  return type === "sql" ? "SELECT …" : type === "markdown" ? "Markdown text: {name} shows a value" : "# code";
 }
 
 export class CellEditor {
@@ -106,7 +112,7 @@ export class CellEditor {
           EditorState.tabSize.of(4),
           syntaxHighlighting(classHighlighter),
           keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
-          placeholder(type === "sql" ? "SELECT …" : "# code"),
+          placeholder(placeholderText(type)),
           this.language.of(languageFor(type, dialect)),
           EditorView.lineWrapping,
           EditorView.updateListener.of((update) => {

@@ -182,7 +182,7 @@ export class ReactiveClient {
       const p = this.outbox[i];
       if (!("cell_id" in p.op) || p.op.cell_id !== op.cell_id) continue;
       if (p.sent || p.op.op !== "register") return null;
-      p.op = { ...op, run: op.run || p.op.run, name: op.name !== undefined ? op.name : p.op.name };
+      p.op = { ...op, run: op.run || p.op.run, name: op.name !== undefined ? op.name : p.op.name, cell_type: op.cell_type ?? p.op.cell_type };
       return p;
     }
     return null;

@@ -8,7 +8,7 @@ export interface CommandTarget {
   remove(): void;
   run(mode: "stay" | "advance" | "insert"): void;
   move(delta: -1 | 1): void;
-  toType(type: "python" | "sql"): void;
+  toType(type: "python" | "sql" | "markdown"): void;
   command(): void;
 }
 
@@ -40,6 +40,7 @@ export function commandKeys(root: HTMLElement, target: CommandTarget): () => voi
     else if (key === "b") target.insert("below");
     else if (key === "y") target.toType("python");
     else if (key === "s") target.toType("sql");
+    else if (key === "m") target.toType("markdown");
     else if (key === "Escape") target.command();
     else if (key === "d") {
       const now = performance.now();

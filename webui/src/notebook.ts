@@ -4,6 +4,7 @@
 import type { Api } from "./api";
 import { CellView, delegateCellEvents } from "./cells";
 import { randomId, toast } from "./dom";
+import { downloadHtml } from "./export";
 import type { RunMode } from "./editor";
 import { lineage, renderGraph, type Graph } from "./graph";
 import { ReactiveClient } from "./kernel";
@@ -95,6 +96,7 @@ export class NotebookPage {
     root.replaceChildren(this.chrome.el);
     document.title = `${path.split("/").pop()} · reactive`;
     (window as any).__reactive = { page: this, model: this.model, client: this.client, perf };
+    (window as any).__reactive.exportHtml = () => downloadHtml(this.client);
     this.client.start();
   }
 
@@ -253,10 +255,9 @@ export class NotebookPage {
     }
   }
 
+  /** How the progress line names a cell: by its id, as its toolbar shows it (not by a name it defines). */
   private label(id: string): string {
-    const cell = this.model.cell(id);
-    const writes = cell?.writes.filter((n) => !n.startsWith("_") && !n.startsWith("table:")) ?? [];
-    return writes.length ? writes[0] : id;
+    return id;
   }
 
   private drawGraph(): void {
@@ -369,6 +370,7 @@ export class NotebookPage {
 
   private run(id: string, mode: RunMode): void {
     this.sendEdit(id, true);
+    if (this.model.cell(id)?.type === "markdown") this.views.get(id)?.renderMarkdown();
     const order = this.model.viewOrder();
     const next = order[order.indexOf(id) + 1];
     if (mode === "insert" || (mode === "advance" && !next)) this.insertAt(id, "below", "python");
@@ -414,18 +416,14 @@ export class NotebookPage {
     void this.send({ op: "move", cell_id: id, after });
   }
 
-  /** The kernel cannot change a cell's type: delete it and create it again, same id and text. */
+  /** A new type for the cell, same id and text (`register` with `cell_type`). */
   private setType(id: string, type: CellType): void {
     const cell = this.model.cell(id);
     const view = this.views.get(id);
     if (!cell || !view || cell.type === type) return;
-    const order = this.model.viewOrder();
-    const after = order[order.indexOf(id) - 1] ?? "^";
-    const code = view.code;
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
-    void this.send({ op: "delete", cell_id: id });
-    void this.send({ op: "create", cell_id: id, cell_type: type, after, code, name: null });
+    void this.send({ op: "register", cell_id: id, code: view.code, run: false, cell_type: type });
   }
 
   private async setDatabase(url: string): Promise<void> {

@@ -1,6 +1,7 @@
 // Rendering cell outputs: streams, rich MIME bundles, images, errors (ANSI colours kept).
 
 import { h } from "./dom";
+import { fillMarkdown } from "./markdown_lazy";
 import { sanitizedFragment } from "./sanitize";
 import type { MimeBundle, Output } from "./protocol";
 
@@ -61,31 +62,103 @@ function text(value: unknown): string {
   return Array.isArray(value) ? value.join("") : String(value ?? "");
 }
 
-/** Renderers for MIME types the page does not draw itself (widgets: widget_page.ts). */
-export const mimeRenderers = new Map<string, (data: MimeBundle) => HTMLElement>();
+/** Renders one MIME type's data from a bundle as a DOM element. */
+export type MimeRenderer = (data: unknown, bundle: MimeBundle, metadata: Record<string, unknown>) => HTMLElement;
 
-function renderBundle(data: MimeBundle): HTMLElement {
-  for (const [mime, render] of mimeRenderers) if (data[mime] !== undefined) return render(data);
-  if (data["text/html"] !== undefined) {
-    const div = h("div", { class: "output-html" });
-    div.append(sanitizedFragment(text(data["text/html"]))); // untrusted: see sanitize.ts
-    if (div.querySelector("table")) div.classList.add("output-table");
-    return div;
+/**
+ * The MIME renderers, best first (JupyterLab's order). A bundle is shown by the
+ * first renderer whose type it carries. Others add theirs with one line, e.g.
+ * `registerMimeRenderer("application/vnd.jupyter.widget-view+json", render, 0)`.
+ */
+const renderers: { mime: string; render: MimeRenderer }[] = [];
+
+/** Add (or replace) the renderer of `mime`, at `rank` in the order (0 = first). */
+export function registerMimeRenderer(mime: string, render: MimeRenderer, rank = renderers.length): void {
+  const at = renderers.findIndex((r) => r.mime === mime);
+  if (at >= 0) renderers.splice(at, 1);
+  renderers.splice(Math.max(0, Math.min(rank, renderers.length)), 0, { mime, render });
+}
+
+/** Remove the renderer of `mime` if it is still `render`. */
+export function unregisterMimeRenderer(mime: string, render: MimeRenderer): void {
+  const at = renderers.findIndex((r) => r.mime === mime && r.render === render);
+  if (at >= 0) renderers.splice(at, 1);
+}
+
+/** The MIME types rendered, best first. */
+export function mimeOrder(): string[] {
+  return renderers.map((r) => r.mime);
+}
+
+function sanitizedBlock(cls: string, fragment: DocumentFragment): HTMLElement {
+  const div = h("div", { class: cls });
+  div.append(fragment);
+  return div;
+}
+
+function image(mime: string): MimeRenderer {
+  return (data, _bundle, metadata) => {
+    const img = h("img", { class: "output-image", src: `data:${mime};base64,${text(data).replace(/\s/g, "")}`, alt: "" });
+    const size = (metadata[mime] ?? {}) as { width?: number; height?: number };
+    if (typeof size.width === "number") img.width = size.width;
+    if (typeof size.height === "number") img.height = size.height;
+    return img;
+  };
+}
+
+/** JSON as a collapsible tree (objects and arrays fold, as in JupyterLab). */
+export function jsonTree(value: unknown, key: string | null = null, depth = 0): HTMLElement {
+  const label = key === null ? [] : [h("span", { class: "json-key" }, JSON.stringify(key)), ": "];
+  if (value !== null && typeof value === "object") {
+    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+    const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
+    const details = h("details", { class: "json-node" });
+    details.open = depth < 2;
+    const summary = h("summary", {}, ...label, `${open}${details.open ? "" : ` ${entries.length} items `}`);
+    details.addEventListener("toggle", () => {
+      summary.lastChild!.textContent = details.open ? open : `${open} ${entries.length} items ${close}`;
+    });
+    details.append(summary);
+    const body = h("div", { class: "json-children" });
+    for (const [k, v] of entries) body.append(jsonTree(v, Array.isArray(value) ? null : k, depth + 1));
+    details.append(body, h("span", { class: "json-close" }, close));
+    return details;
   }
-  for (const mime of ["image/png", "image/jpeg", "image/gif"]) {
-    if (data[mime] !== undefined) {
-      return h("img", { class: "output-image", src: `data:${mime};base64,${text(data[mime]).replace(/\s/g, "")}`, alt: "" });
+  const kind = value === null ? "null" : typeof value;
+  return h("div", { class: "json-leaf" }, ...label, h("span", { class: `json-${kind}` }, JSON.stringify(value) ?? String(value)));
+}
+
+registerMimeRenderer("text/html", (data) => {
+  const div = sanitizedBlock("output-html", sanitizedFragment(text(data))); // untrusted: see sanitize.ts
+  if (div.querySelector("table")) div.classList.add("output-table");
+  return div;
+});
+registerMimeRenderer("text/markdown", (data) =>
+  fillMarkdown(h("div", { class: "output-markdown rendered-markdown" }), text(data), (m) => m.renderMarkdown(text(data))),
+);
+registerMimeRenderer("text/latex", (data) => fillMarkdown(h("div", { class: "output-latex" }), text(data), (m) => m.renderLatex(text(data))));
+// SVG is shown as an image, never inlined: its scripts and styles cannot reach the page (docs/security.md).
+registerMimeRenderer("image/svg+xml", (data) => {
+  const blob = new Blob([text(data)], { type: "image/svg+xml" });
+  return h("img", { class: "output-image output-svg", src: URL.createObjectURL(blob), alt: "" });
+});
+for (const mime of ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"]) registerMimeRenderer(mime, image(mime));
+registerMimeRenderer("application/json", (data) => h("div", { class: "output-json" }, jsonTree(data)));
+registerMimeRenderer("text/plain", (data) => {
+  const pre = h("pre", { class: "output-text" });
+  pre.append(ansiToNodes(text(data)));
+  return pre;
+});
+
+function renderBundle(data: MimeBundle, metadata: Record<string, unknown> = {}): HTMLElement {
+  for (const { mime, render } of renderers) {
+    if (data[mime] === undefined) continue;
+    try {
+      return render(data[mime], data, metadata);
+    } catch (e) {
+      if (mime === "text/plain") break;
+      // a renderer that fails falls back to the next type the bundle carries
     }
-  }
-  if (data["image/svg+xml"] !== undefined) {
-    const blob = new Blob([text(data["image/svg+xml"])], { type: "image/svg+xml" });
-    return h("img", { class: "output-image", src: URL.createObjectURL(blob), alt: "" });
-  }
-  if (data["text/markdown"] !== undefined && data["text/plain"] === undefined) {
-    return h("pre", { class: "output-text" }, text(data["text/markdown"]));
-  }
-  if (data["application/json"] !== undefined && data["text/plain"] === undefined) {
-    return h("pre", { class: "output-text" }, JSON.stringify(data["application/json"], null, 2));
   }
   const pre = h("pre", { class: "output-text" });
   pre.append(ansiToNodes(text(data["text/plain"])));
@@ -106,7 +179,7 @@ function renderOne(out: Output): HTMLElement {
       return pre;
     }
     default:
-      return renderBundle(out.data ?? {});
+      return renderBundle(out.data ?? {}, (out.metadata ?? {}) as Record<string, unknown>);
   }
 }
 
@@ -116,3 +189,6 @@ export function renderOutputs(container: HTMLElement, outputs: readonly Output[]
   container.replaceChildren(...nodes);
   container.hidden = nodes.length === 0;
 }
+
+/** For tests and extensions loaded later: the registry, on the page. */
+(window as any).__reactiveOutputs = { registerMimeRenderer, mimeOrder };

@@ -2,7 +2,7 @@
 // Jupyter messages the page exchanges with the gateway.
 
 export type Status = "idle" | "stale" | "queued" | "running" | "success" | "error" | "blocked";
-export type CellType = "python" | "sql";
+export type CellType = "python" | "sql" | "markdown";
 
 export interface CellError {
   ename: string;
@@ -99,11 +99,12 @@ export interface Reply {
 /** Operations the page sends; every one is queued, sent, and settled by its reply. */
 export type Op =
   | { op: "create"; cell_id: string; cell_type: CellType; after: string | null; code: string; name: string | null }
-  | { op: "register"; cell_id: string; code: string; name?: string | null; run: boolean }
+  | { op: "register"; cell_id: string; code: string; name?: string | null; run: boolean; cell_type?: CellType }
   | { op: "run"; cell_id: string }
   | { op: "delete"; cell_id: string }
   | { op: "move"; cell_id: string; after: string | null }
-  | { op: "set_database"; url: string };
+  | { op: "set_database"; url: string }
+  | { op: "export"; format: "html" };
 
 export interface Header {
   msg_id: string;

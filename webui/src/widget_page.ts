@@ -4,7 +4,7 @@
 // widget comm messages are kept and handed over in order once it is.
 
 import type { ReactiveClient } from "./kernel";
-import { mimeRenderers } from "./outputs";
+import { type MimeRenderer, registerMimeRenderer, unregisterMimeRenderer } from "./outputs";
 import type { JupyterMessage } from "./protocol";
 import type { WidgetBridge } from "./widgets";
 
@@ -50,7 +50,7 @@ export function attachWidgets(client: ReactiveClient): () => void {
   };
   client.listeners.push(listen);
 
-  const render = (data: Record<string, unknown>): HTMLElement => {
+  const render: MimeRenderer = (_view, data): HTMLElement => {
     const el = document.createElement("div");
     el.className = "output-widget";
     el.textContent = typeof data["text/plain"] === "string" ? data["text/plain"] : "";
@@ -59,10 +59,10 @@ export function attachWidgets(client: ReactiveClient): () => void {
       .catch((e) => (el.textContent = `Could not load the widget manager: ${e instanceof Error ? e.message : String(e)}`));
     return el;
   };
-  mimeRenderers.set(WIDGET_MIME, render);
+  registerMimeRenderer(WIDGET_MIME, render, 0);
 
   return () => {
     client.listeners.splice(client.listeners.indexOf(listen), 1);
-    if (mimeRenderers.get(WIDGET_MIME) === render) mimeRenderers.delete(WIDGET_MIME);
+    unregisterMimeRenderer(WIDGET_MIME, render);
   };
 }
