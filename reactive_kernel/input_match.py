@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .core.analysis import Analysis
+from .core.cells import Cell
 from .core.matching import Match, match_input
 from .core.notebook import Notebook
 from .core.sql_magic import split_sql_magic
@@ -56,4 +57,10 @@ class InputMatcher:
         except Exception:  # an input the analyzer cannot read is a scratch input
             return None
         writes = analysis.writes if analysis.syntax_error is None else frozenset()
-        return match_input(cells, body, cell_type, name, writes, skip=frozenset(self._skip()))
+        return match_input(
+            cells, body, cell_type, name, writes, skip=frozenset(self._skip()), owner=self._owner
+        )
+
+    def _owner(self, name: str) -> Cell | None:
+        cell_id = self._notebook.graph.owner(name)
+        return self._notebook.cells.get(cell_id) if cell_id is not None else None

@@ -18,7 +18,7 @@ Anything else stays a scratch input. Pure: the caller analyses the input.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -58,26 +58,38 @@ def match_input(
     writes: Iterable[str],
     *,
     skip: frozenset[str] = frozenset(),
+    owner: Callable[[str], Cell | None] | None = None,
 ) -> Match | None:
     """The cell the input ``code`` (of ``cell_type``, SQL result ``name``,
     defining ``writes``) is, or None.
 
     ``skip``: ids never matched (markdown cells). A code match must be unique
     (two cells with the same code: no match); so must a definitions match.
+    ``owner`` (the cell that defines a name), when given, finds the definitions
+    match without looking at every cell; the code match scans the cells, but
+    compares in full only those that contain the input's first line.
     """
     wanted = normalize(code)
+    probe = wanted.split("\n", 1)[0].strip()
     defines = _public(writes)
     same_code: list[str] = []
     same_writes: list[str] = []
     for cell in cells:
-        if cell.id in skip:
+        if cell.id in skip or cell.type != cell_type or probe not in cell.code:
             continue
-        if cell.type == cell_type and cell.name == name and normalize(cell.code) == wanted:
+        if cell.name == name and normalize(cell.code) == wanted:
             same_code.append(cell.id)
-        elif defines and cell.type == cell_type and _public(cell.writes) == defines:
-            same_writes.append(cell.id)
     if len(same_code) == 1:
         return Match(same_code[0], SAME_CODE)
-    if not same_code and len(same_writes) == 1:
-        return Match(same_writes[0], SAME_WRITES)
-    return None
+    if same_code or not defines:
+        return None
+    if owner is not None:
+        found = [owner(n) for n in defines]
+        first = found[0]
+        candidates: Iterable[Cell] = [first] if first and all(c is first for c in found) else ()
+    else:
+        candidates = cells
+    for cell in candidates:
+        if cell.id not in skip and cell.type == cell_type and _public(cell.writes) == defines:
+            same_writes.append(cell.id)
+    return Match(same_writes[0], SAME_WRITES) if len(same_writes) == 1 else None

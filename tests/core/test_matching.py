@@ -78,3 +78,11 @@ def test_skipped_cells_are_never_matched() -> None:
 
 def test_normalize() -> None:
     assert normalize("\n  \nx = 1  \n\ty\t\n\n") == "x = 1\n\ty"
+
+
+@pytest.mark.parametrize("code", ["a = 10", "y, x = 3, 4", "x = 3", "c = 1", "print(b)", "a = 5"])
+def test_owner_lookup_agrees_with_the_scan(code: str) -> None:
+    owners = {n: c for c in CELLS for n in c.writes}
+    writes = analyze_python(code).writes
+    scanned = match_input(CELLS, code, "python", None, writes)
+    assert match_input(CELLS, code, "python", None, writes, owner=owners.get) == scanned
