@@ -33,9 +33,11 @@ SQL cells are written as the kernel runs them everywhere: the body starts with
 ``%%sql [name]`` (:func:`sql_magic_line`). jupytext (``comment_magics: false``)
 passes that line on as it is, so JupyterLab's "Open With → Jupytext Notebook",
 nbclient on ``jupytext.read(...)`` and VS Code's Run Cell all send the kernel a
-``%%sql`` cell. When jupytext saves such a cell it writes its own form of a
-cell magic, ``# %% id="q" magic_args="df" language="sql"`` with the query
-commented out; the reader takes that back to the same cell. The marker form
+``%%sql`` cell. jupytext takes such a file for its "hydrogen" flavour of the
+percent format and saves it back alike; written as ``py:percent`` instead, a
+``%%sql`` cell takes jupytext's form of a cell magic,
+``# %% id="q" magic_args="df" language="sql"`` with the query commented out,
+which the reader takes back to the same cell. The marker form
 ``type="sql" name="..."`` (earlier files) is read too, and written for a name
 ``%%sql`` cannot carry (not an identifier) or a query that itself starts with
 ``%%sql``; a python cell whose code starts with ``%%sql`` says ``type="python"``.

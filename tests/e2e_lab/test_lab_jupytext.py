@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Callable
 
 import pytest
-from labdriver import REPO, LabServer, NotebookPage
+from labdriver import ARTIFACTS, REPO, LabServer, NotebookPage
 
 from reactive_kernel.core.nbformat_percent import parse
 
@@ -58,7 +58,9 @@ def test_run_all_and_save_the_demo_as_a_jupytext_notebook(
     expect(nb.page.locator(".jp-mod-dirty")).to_have_count(0, timeout=30_000)
     assert path.stat().st_mtime_ns != before, "JupyterLab did not save"
     text = path.read_text()
-    assert 'language="sql"' in text  # jupytext's own form of the %%sql cells
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "jupytext-demo-saved.py").write_text(text)
+    assert '# %% id="by_fruit"\n%%sql by_fruit\n' in text  # jupytext's "hydrogen" flavour
     saved = parse(text)
     assert [(c.id, c.type, c.name, c.markdown) for c in saved.doc.cells] == [
         (c.id, c.type, c.name, c.markdown) for c in expected.cells
