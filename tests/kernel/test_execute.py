@@ -74,7 +74,7 @@ def test_console_scratch_input_triggers_cascade_inline(kernel: KernelHarness, ui
     kernel.create(f"sc{uid}", f"print('double', k{uid} * 2)")
     r = kernel.execute(f"k{uid} = 21")
     assert r.reply and r.reply["status"] == "ok"
-    assert r.text() == "double 42\n"
+    assert r.text().startswith("double 42\n↻ re-ran 1 dependent cell:")  # then a summary
     [out] = r.outputs(f"sc{uid}")
     assert out["parent_header"]["msg_id"] == r.msg_id  # console sees it inline
     assert r.of("cascade_started")[0]["trigger"] == {"op": "execute", "cell_id": None}

@@ -105,3 +105,18 @@ def test_sql_input_runs_the_sql_cell(kernel: KernelHarness, uid: str) -> None:
     r = kernel.execute(f"%%sql {q}\nSELECT 1 AS v")  # an edit of the SQL cell
     assert kernel.cells()[q]["code"] == "SELECT 1 AS v"
     assert kernel.cells()[use]["outputs"][0]["text"] == "2\n"
+
+
+def test_a_scratch_cascade_ends_with_a_summary(kernel: KernelHarness, uid: str) -> None:
+    """An input that is no cell but binds a name cells read: they re-run, their
+    outputs shown below the input (console style), then the summary."""
+    x, r = f"x{uid}", f"r{uid}"
+    kernel.create(r, f"print('r sees', {x})")
+    result = kernel.execute(f"{x} = 7")
+    assert result.reply and result.reply["status"] == "ok"
+    texts = [m["content"]["text"] for m in _own(result, "stream")]
+    assert texts == ["r sees 7\n"]
+    summary = _summary(result)
+    assert summary.startswith("↻ re-ran 1 dependent cell:") and f"print('r sees', {x})" in summary
+    [display] = [m for m in _own(result, "display_data")]
+    assert display["content"]["metadata"] == SUMMARY
