@@ -21,7 +21,8 @@
 #
 # In a terminal: `python -m reactive_kernel run examples/demo_notebook.py`.
 
-# %% id="orders" type="sql"
+# %% id="orders"
+%%sql
 CREATE TABLE orders (fruit TEXT, qty INTEGER);
 INSERT INTO orders VALUES
   ('apple', 3), ('pear', 5), ('plum', 1), ('apple', 2), ('kiwi', 1);
@@ -29,7 +30,8 @@ INSERT INTO orders VALUES
 # %% id="min_qty"
 min_qty = 2
 
-# %% id="by_fruit" type="sql" name="by_fruit"
+# %% id="by_fruit"
+%%sql by_fruit
 SELECT fruit, SUM(qty) AS qty
 FROM orders
 GROUP BY fruit

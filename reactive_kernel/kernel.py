@@ -22,9 +22,11 @@ from .core import protocol
 from .core.analysis import Analysis, analyze_python
 from .core.cells import Status, is_valid_cell_id
 from .core.markdown import markdown_analysis
+from .core.matching import SAME_WRITES, Match
 from .core.notebook import Notebook, OpError, linked
 from .core.outputs import DEFAULT_BUDGET
 from .core.sql_magic import TABLE_PREFIX, split_sql_magic
+from .input_match import InputMatcher
 from .runtime.cascade import CascadeRunner, Trigger, cell_header
 from .runtime.compiler import CellCompiler
 from .runtime.executor import Executor, transform
@@ -146,6 +148,9 @@ class ReactiveKernel(IPythonKernel):
         self.shell_handlers["comm_msg"] = self._comm_msg
         self.shell_handlers["comm_open"] = self._comm_open
         self.shell_handlers["comm_close"] = self._comm_close
+        self.input_matcher = InputMatcher(  # no cellId (VS Code): maybe one of our cells
+            self.notebook, self._analyze, lambda: self.reactive.markdown_cells
+        )
         from .magics import ReactiveMagics
 
         self.shell.register_magics(ReactiveMagics(self.shell, kernel=self))
@@ -288,8 +293,14 @@ class ReactiveKernel(IPythonKernel):
         self, code: str, parent: dict[str, Any], execution_count: int
     ) -> None:
         # Cells get theirs from the cascade, with the count they really run as.
-        if self._execute_cell_id(parent) is None:
+        if self._execute_cell_id(parent) is None and self._matched(parent, code) is None:
             super()._publish_execute_input(code, parent, execution_count)
+
+    def _matched(self, parent: dict[str, Any], code: str) -> Match | None:
+        """The cell an input without ``cellId`` is (core/matching.py), or None."""
+        if (parent.get("content") or {}).get("silent"):
+            return None
+        return self.input_matcher.match(parent, code)
 
     async def do_execute(  # type: ignore[override]
         self,
@@ -304,6 +315,9 @@ class ReactiveKernel(IPythonKernel):
     ) -> dict[str, Any]:
         parent = self.get_parent("shell")
         target = self._execute_cell_id(parent)
+        matched = self._matched(parent, code) if target is None else None
+        if matched is not None:
+            target = matched.cell_id
         if target is None:
             reply = await super().do_execute(
                 code,
@@ -335,8 +349,14 @@ class ReactiveKernel(IPythonKernel):
             if sql is not None:
                 code, name, cell_type = sql[0], sql[1], "sql"
         meta = cell_meta or {}
+        if cell_type == "python" and meta.get("type") == "sql":  # JupyterLab sends the
+            cell_type = "sql"  # cell's metadata: jupytext's type="sql" name="df" markers
+            name = meta["name"] if isinstance(meta.get("name"), str) else None
         deleted = meta.get("deletedCells") or []
         deleted = [d for d in deleted if isinstance(d, str)] if isinstance(deleted, list) else []
+        if matched is not None and matched.how == SAME_WRITES:  # say what the edit replaces
+            note = f"↻ replaces cell {self.notebook.label(target)} (it defines the same names)\n"
+            self.publisher.iopub("stream", {"name": "stdout", "text": note}, parent["header"])
         self._forward_input(allow_stdin)
         try:
             await self.reactive.execute_cell(parent, target, code, deleted, cell_type, name)

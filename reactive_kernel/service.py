@@ -335,7 +335,13 @@ class ReactiveService:
         readers = {c for name in bound for c in graph.readers(name)}
         if not readers:
             return None
-        return await self.cascade(readers, Trigger("execute", None, parent, inline=True))
+        result = await self.cascade(readers, Trigger("execute", None, parent, inline=True))
+        if result is not None and self.summary:  # which cells re-ran, for VS Code too
+            cells = self.notebook.cells
+            content = cascade_summary([cells[c] for c in result.order if c in cells])
+            if content is not None:
+                self.publisher.iopub("display_data", content, dict(parent.get("header") or {}))
+        return result
 
     # -- the comm router ----------------------------------------------------
 

@@ -17,16 +17,30 @@ A file looks like this::
     # %% id="load"
     rows = [1, 2, 3]
 
-    # %% id="total" type="sql" name="df"
+    # %% id="total"
+    %%sql df
     SELECT 1
 
 The header is jupytext's YAML header in comments (:mod:`.percent_yaml`);
 notebook settings live under ``jupyter: reactive:``. ``comment_magics: false``
 tells jupytext to read lines such as ``%time x`` and ``# ls`` as they are.
 Cell markers use jupytext's ``key=value`` cell metadata (JSON values):
-``id``, ``type`` (omitted for python), ``name``, and two keys that make the
-round trip exact, ``tail`` and ``exact`` (below). jupytext keeps all of them
-as cell metadata, so a file opens there as the same cells.
+``id``, ``type`` and ``name`` (below), and two keys that make the round trip
+exact, ``tail`` and ``exact`` (below). jupytext keeps all of them as cell
+metadata, so a file opens there as the same cells.
+
+SQL cells are written as the kernel runs them everywhere: the body starts with
+``%%sql [name]`` (:func:`sql_magic_line`). jupytext (``comment_magics: false``)
+passes that line on as it is, so JupyterLab's "Open With → Jupytext Notebook",
+nbclient on ``jupytext.read(...)`` and VS Code's Run Cell all send the kernel a
+``%%sql`` cell. jupytext takes such a file for its "hydrogen" flavour of the
+percent format and saves it back alike; written as ``py:percent`` instead, a
+``%%sql`` cell takes jupytext's form of a cell magic,
+``# %% id="q" magic_args="df" language="sql"`` with the query commented out,
+which the reader takes back to the same cell. The marker form
+``type="sql" name="..."`` (earlier files) is read too, and written for a name
+``%%sql`` cannot carry (not an identifier) or a query that itself starts with
+``%%sql``; a python cell whose code starts with ``%%sql`` says ``type="python"``.
 
 Exact round trip (``loads(dumps(doc)) == doc``), by construction:
 
@@ -82,6 +96,7 @@ exception to the exact round trip; the password must come from elsewhere
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from keyword import iskeyword
 from typing import Any
 
 from .cells import CELL_TYPES, is_valid_cell_id
@@ -101,6 +116,7 @@ from .percent_syntax import (
     project,
 )
 from .percent_yaml import dump_mapping
+from .sql_magic import split_sql_magic
 
 __all__ = [
     "KERNELSPEC",
@@ -118,6 +134,7 @@ __all__ = [
     "parse",
     "render_cell",
     "render_header",
+    "sql_magic_line",
     "uncomment_markdown",
 ]
 
@@ -137,6 +154,34 @@ def render_header(metadata: Mapping[str, Any]) -> str:
     return "".join(f"# {line}\n" if line else "#\n" for line in lines)
 
 
+def sql_magic_line(cell: NotebookCell) -> str | None:
+    """``%%sql [name]``, the first body line of an SQL cell, or None for a cell
+    written with ``type="sql"`` (and ``name=``) in its marker instead: a name
+    that is not a Python identifier, or a query that itself starts with a
+    ``%%sql`` line."""
+    if cell.type != "sql" or cell.markdown:
+        return None
+    if cell.name is not None and (not cell.name.isidentifier() or iskeyword(cell.name)):
+        return None
+    try:
+        if split_sql_magic(cell.code) is not None:
+            return None
+    except ValueError:
+        return None
+    return "%%sql" if cell.name is None else f"%%sql {cell.name}"
+
+
+def _looks_sql(cell: NotebookCell) -> bool:
+    """A python cell whose code starts with a ``%%sql`` line: its marker says
+    ``type="python"``, or the reader would take it for an SQL cell."""
+    if cell.type != "python" or cell.markdown or "%%sql" not in cell.code[:200]:
+        return False
+    try:
+        return split_sql_magic(cell.code) is not None
+    except ValueError:
+        return True
+
+
 def render_cell(cell: NotebookCell) -> str:
     """A cell's marker line and body, ending with a newline (no separator)."""
     if not is_valid_cell_id(cell.id):
@@ -149,7 +194,8 @@ def render_cell(cell: NotebookCell) -> str:
         raise ValueError(f"cell {cell.id}: code must be a string and markdown a bool")
     if cell.name is not None and not is_valid_name(cell.name):
         raise ValueError(f"cell {cell.id}: name must be None or a non-empty one-line string")
-    code = cell.code
+    magic = sql_magic_line(cell)
+    code = cell.code if magic is None else f"{magic}\n{cell.code}"
     body = project(code)
     lines = body.split("\n")
     keep = len(lines)
@@ -157,9 +203,9 @@ def render_cell(cell: NotebookCell) -> str:
         keep -= 1
     core = "\n".join(lines[:keep])
     marker = ["# %% [markdown]" if cell.markdown else "# %%", f'id="{cell.id}"']
-    if cell.type != "python":
+    if (cell.type != "python" and magic is None) or _looks_sql(cell):
         marker.append(f"type={json_string(cell.type)}")
-    if cell.name is not None:
+    if cell.name is not None and magic is None:
         marker.append(f"name={json_string(cell.name)}")
     if len(core) != len(body):
         marker.append(f"tail={json_string(body[len(core) :])}")

@@ -16,6 +16,7 @@ from typing import Any
 from .analysis import Analysis, analyze_python
 from .cells import CELL_TYPES, TOP, Cell, CellError, CellRegistry, Status, is_valid_cell_id
 from .graph import DependencyGraph, GraphDelta
+from .naming import cell_label
 from .outputs import DEFAULT_BUDGET, OutputLog
 from .plan import CascadePlan, plan_cascade
 from .quoting import quote
@@ -100,11 +101,18 @@ class Notebook:
             raise OpError("unknown_cell", f"There is no cell with id {quote(cell_id)}.")
         return cell
 
+    def label(self, cell_id: str) -> str:
+        """The cell as the user sees it in error texts (see :mod:`.naming`)."""
+        cell = self.cells.get(cell_id)
+        if cell is None:
+            return cell_id
+        return cell_label(cell_id, cell.code, cell.execution_count)
+
     def blocked_reason(self, cell_id: str) -> CellError | None:
         """Why the cell cannot run (cycle or multiple definition), or None."""
         group = self.graph.cycle(cell_id)
         if group:
-            others = _fmt_ids(group - {cell_id})
+            others = ", ".join(sorted(self.label(c) for c in group - {cell_id}))
             return CellError(
                 "CycleError",
                 f"This cell is part of a dependency cycle with cell(s) {others}: "
@@ -112,7 +120,8 @@ class Notebook:
             )
         conflicts = self.graph.conflicts(cell_id)
         if conflicts:
-            parts = "; ".join(f"{n!r} by cell {c}" for n, c in sorted(conflicts.items()))
+            label = self.label
+            parts = "; ".join(f"{n!r} by cell {label(c)}" for n, c in sorted(conflicts.items()))
             return CellError(
                 "MultipleDefinitionError",
                 f"This cell defines names already defined elsewhere ({parts}). "
@@ -345,7 +354,8 @@ class Notebook:
             if status in (Status.ERROR, Status.BLOCKED, Status.STALE, Status.IDLE):
                 what = {"error": "failed", "blocked": "is blocked"}.get(status.value, "has not run")
                 names = ", ".join(sorted(self.graph.edge_names(parent, cell_id)))
-                return CellError("UpstreamError", f"Cell {parent} (which defines {names}) {what}.")
+                label = self.label(parent)
+                return CellError("UpstreamError", f"Cell {label} (which defines {names}) {what}.")
         return None
 
     # -- status bookkeeping -------------------------------------------------

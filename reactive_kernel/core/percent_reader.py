@@ -25,6 +25,7 @@ from .percent_syntax import (
     unescape,
 )
 from .percent_yaml import YamlError, parse_mapping, parse_scalar
+from .sql_magic import split_sql_magic
 
 _META_KEY = re.compile(r"([A-Za-z0-9_.@/-]+)=")
 _HEADER_FENCE = re.compile(r"^#\s*---\s*$")
@@ -188,6 +189,7 @@ class _Reader:
         cell_id = meta.pop("id", None)
         if cell_id is not None and not is_valid_cell_id(cell_id):
             raise FormatError(raw.line, f"invalid cell id {cell_id!r}: use 1-64 of A-Z a-z 0-9 _ -")
+        typed = "type" in meta
         cell_type = meta.pop("type", "python")
         if cell_type not in CELL_TYPES:
             raise FormatError(raw.line, f"unknown cell type {cell_type!r}: use python or sql")
@@ -199,19 +201,63 @@ class _Reader:
         tail, exact = meta.pop("tail", ""), meta.pop("exact", None)
         if not isinstance(tail, str) or tail.strip() or not isinstance(exact, (str, type(None))):
             raise FormatError(raw.line, "'tail' must be whitespace and 'exact' a string")
+        magic = self._cell_magic(raw.line, meta, typed or markdown)
         for key in meta:
             if key not in _JUPYTEXT_LAYOUT:
                 self.note(raw.line, f"cell metadata {key!r} not kept")
         body = raw.body
         while body and not body[-1].strip():
             body.pop()
-        code = "\n".join(unescape(line) for line in body) + tail
+        if magic is None:
+            code = "\n".join(unescape(line) for line in body) + tail
+        else:  # jupytext's form of a cell magic: the body is commented out
+            code = "\n".join([magic, *(_uncomment(line) for line in body)]) + tail
         if exact is not None:
             if project(exact) == code:
                 code = exact
             else:
                 self.note(raw.line, "cell was edited: its 'exact' line breaks were dropped")
+        if not typed and not markdown and "%%sql" in code[:200]:
+            cell_type, code, name = self._sql_magic(raw.line, code, name)
         return NotebookCell("", cell_type, code, name, markdown), cell_id
+
+    @staticmethod
+    def _cell_magic(line: int, meta: dict[str, Any], typed: bool) -> str | None:
+        """``%%sql by`` for jupytext's ``language="sql" magic_args="by"``.
+
+        jupytext saves a cell whose source starts with a cell magic of a
+        language it knows (``%%sql``, ``%%bash``...) with that language and the
+        magic's arguments in the marker and the body commented out; its reader
+        turns that back into the ``%%`` line and the body, and so does this one.
+        """
+        language, args = meta.pop("language", None), meta.pop("magic_args", None)
+        if language is None or typed:
+            return None
+        if not isinstance(language, str) or not language.isidentifier():
+            raise FormatError(line, "'language' must be the name of a cell magic")
+        if not isinstance(args, (str, type(None))) or "\n" in (args or ""):
+            raise FormatError(line, "'magic_args' must be a one-line string")
+        return f"%%{language} {args}" if args else f"%%{language}"
+
+    def _sql_magic(self, line: int, code: str, name: str | None) -> tuple[str, str, str | None]:
+        """A python cell whose body starts with ``%%sql [name]`` is an SQL cell:
+        the form the writer uses, which jupytext, VS Code and nbclient pass to
+        the kernel as it is (see :mod:`.nbformat_percent`)."""
+        try:
+            sql = split_sql_magic(code)
+        except ValueError as exc:
+            self.note(line, f"{exc} Kept as a python cell.")
+            return "python", code, name
+        if sql is None:
+            return "python", code, name
+        return "sql", sql[0], sql[1] if sql[1] is not None else name
+
+
+def _uncomment(line: str) -> str:
+    """A line of a commented-out body (jupytext writes ``# `` + line, ``#`` if empty)."""
+    if line.startswith("# "):
+        return line[2:]
+    return line[1:] if line.startswith("#") else line
 
 
 def _split(lines: list[str], start: int) -> list[_RawCell]:

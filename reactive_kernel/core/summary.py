@@ -3,7 +3,8 @@
 Plain JupyterLab, Notebook 7 and VS Code show only the output of the cell that
 was run; the dependents the kernel re-ran stay as they were on screen. So the
 run cell's output ends with a compact account of the cascade: which cells
-re-ran, and which failed, each named by its first line of code and its id,
+re-ran, and which failed, each named by its first line of code and, when a
+person wrote it, its id (core/naming.py),
 preceded by the run cell's diagnostics (core/diagnostics.py), if any.
 A front end that shows cascades itself (the JupyterLab extension) turns this
 off with the comm op ``configure {summary: false}``.
@@ -16,16 +17,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from .cells import Cell, Status
+from .naming import summary_label
 
 SUMMARY_METADATA = {"reactive": {"summary": True}}
 _MAX_LISTED = 12
 
 
-def _label(cell: Cell, width: int = 40) -> str:
-    first = next((line.strip() for line in cell.code.splitlines() if line.strip()), "")
-    if len(first) > width:
-        first = first[: width - 1] + "…"
-    return f"{first or '(empty)'} [{cell.id[:8]}]"
+def _label(cell: Cell) -> str:
+    return summary_label(cell.id, cell.code)
 
 
 def _outcome(cell: Cell) -> str:

@@ -29,6 +29,7 @@ from reactive_kernel.core.nbformat_percent import (
     loads,
     mask_password,
     parse,
+    sql_magic_line,
     uncomment_markdown,
 )
 from reactive_kernel.core.percent_syntax import is_valid_name
@@ -62,7 +63,7 @@ WRITES = [
     (
         "sql with name",
         NotebookCell("c2", "sql", "SELECT 1", name="df"),
-        '# %% id="c2" type="sql" name="df"\nSELECT 1\n',
+        '# %% id="c2"\n%%sql df\nSELECT 1\n',
     ),
     ("empty", py("e", ""), '# %% id="e"\n'),
     ("trailing newline", py("t", "a = 1\n"), '# %% id="t" tail="\\n"\na = 1\n'),
@@ -88,7 +89,7 @@ WRITES = [
     (
         "unicode name",
         NotebookCell("u", "sql", "x", name="données"),
-        '# %% id="u" type="sql" name="données"\nx\n',
+        '# %% id="u"\n%%sql données\nx\n',
     ),
 ]
 
@@ -476,13 +477,16 @@ def test_jupytext_reads_our_files_as_the_same_cells(cs: list[NotebookCell]) -> N
     assume("tail=" not in text)  # jupytext drops trailing blank lines: tested below
     nb = jupytext.reads(text, fmt="py:percent")
     assert [c.cell_type for c in nb.cells] == ["code"] * len(cs)
-    assert [c.source for c in nb.cells] == [c.code for c in cs]
-    for ours, theirs in zip(cs, nb.cells, strict=True):
+    magics = [sql_magic_line(c) for c in cs]  # SQL cells reach jupytext as %%sql cells
+    assert [c.source for c in nb.cells] == [
+        c.code if m is None else f"{m}\n{c.code}" for c, m in zip(cs, magics, strict=True)
+    ]
+    for ours, theirs, magic in zip(cs, nb.cells, magics, strict=True):
         meta = {k: v for k, v in theirs.metadata.items() if k != "lines_to_next_cell"}
         expected: dict[str, Any] = {"id": ours.id}
-        if ours.type == "sql":
+        if ours.type == "sql" and magic is None:
             expected["type"] = "sql"
-        if ours.name is not None:
+        if ours.name is not None and magic is None:
             expected["name"] = ours.name
         assert meta == expected
     assert nb.metadata["reactive"] == {"database": "sqlite:///x.db", "n": 2}
