@@ -25,6 +25,7 @@ from .core.notebook import Notebook, OpError, linked
 from .core.outputs import DEFAULT_BUDGET
 from .core.sql_magic import TABLE_PREFIX, split_sql_magic
 from .runtime.cascade import CascadeRunner, Trigger, cell_header
+from .runtime.cell_cache import CellCache
 from .runtime.compiler import CellCompiler
 from .runtime.executor import Executor, transform
 from .runtime.notebook_file import NotebookFile
@@ -128,6 +129,11 @@ class ReactiveKernel(IPythonKernel):
             max_code=self.max_code_size,
         )
         self.notebook.output_budget = self.output_limit
+        self.result_cache = CellCache(
+            self.notebook, self.shell.user_ns, lambda: self.sql_engine.masked_url
+        )
+        self.result_cache.notebook_path = self.notebook_path or None
+        self.runner.cache = self.reactive.expensive.cache = self.result_cache
         self._reactive_comm = comm.create_comm(
             target_name=protocol.TARGET_NAME, comm_id=protocol.COMM_ID, primary=False
         )
@@ -220,6 +226,9 @@ class ReactiveKernel(IPythonKernel):
                     print(f"%reactive db: now using {self.sql_engine.masked_url}")
                 except OpError as exc:
                     print(f"%reactive db: {exc.message}", file=sys.stderr)
+                continue
+            if op == "options":  # %reactive mode|disable|enable|cache|clear-cache
+                print(await self.reactive.expensive.magic(parent, cell_id, code))
                 continue
             rerun: set[str] = set()
             if op == "upsert":

@@ -19,6 +19,7 @@ from .core.notebook import Change, Notebook, OpError
 from .core.notebook_diagnostics import NotebookDiagnostics
 from .core.quoting import quote, shorten
 from .core.summary import cascade_summary
+from .expensive import ExpensiveNotebook, clear_cache, configure_cell
 from .runtime.cascade import CascadeResult, CascadeRunner, Forget, Publisher, Trigger
 from .runtime.executor import Executor
 from .runtime.notebook_file import NotebookFile, NotebookFileError
@@ -57,6 +58,8 @@ class ReactiveService:
         self.summary = True
         self.diagnostics = NotebookDiagnostics(notebook)
         """Keeps each cell's ``diagnostics`` current; called after every cell change."""
+        self.expensive = ExpensiveNotebook(self)
+        """Lazy mode, disabled cells and the result cache (expensive.py)."""
         """Append a cascade summary to a run cell's output (see core/summary.py)."""
 
     # -- the bound notebook file -----------------------------------------------
@@ -89,6 +92,7 @@ class ReactiveService:
         for cell in doc.cells:
             self.notebook.create(cell.id, cell.type, cell.code, None, cell.name)
         self.diagnostics.reload()
+        self.expensive.load(doc)
 
     def persist(self) -> None:
         """Save the cells to the bound file, atomically; :class:`OpError`
@@ -103,6 +107,8 @@ class ReactiveService:
                     code=c.code,
                     name=c.name,
                     markdown=c.id in self.markdown_cells and c.type == "python",
+                    disabled=c.disabled,
+                    cache=c.cache,
                 )
                 for c in self.notebook.cells
             ),
@@ -152,6 +158,7 @@ class ReactiveService:
         cell, index, change = self.notebook.create(cell_id, cell_type, code, after, name)
         self.diagnostics.after(change, cell_id, None)
         self._apply(change)
+        self.expensive.refresh(change)
         self.publisher.event(
             protocol.cell_created(
                 self.notebook.cell_dict(cell), index, self._statuses(change), self._parents(change)
@@ -181,6 +188,7 @@ class ReactiveService:
         self.diagnostics.after(change, cell_id, before)
         self.executor.forget(cell_id)
         self._apply(change)
+        change.rerun.update(self.expensive.refresh(change))
         self.publisher.event(
             protocol.cell_updated(
                 self.notebook.cell_dict(cell), self._statuses(change), self._parents(change)
@@ -198,6 +206,7 @@ class ReactiveService:
         self.executor.forget(cell_id)
         self.router.forget(cell_id)
         self._apply(change)
+        below.update(self.expensive.refresh(change))
         self.publisher.event(
             protocol.cell_deleted(cell_id, self._statuses(change), self._parents(change)), parent
         )
@@ -215,7 +224,7 @@ class ReactiveService:
     ) -> CascadeResult | None:
         async with self._cascade_lock:  # one cascade at a time, even from a task
             roots = [r for r in roots if r in self.notebook]
-            plan = self.notebook.plan(roots, include_roots=include_roots)
+            plan = self.expensive.plan(roots, trigger, include_roots)
             if not plan.order and not plan.blocked:
                 return None
             return await self.runner.run(plan, trigger)
@@ -272,6 +281,7 @@ class ReactiveService:
             "notebook_path": self.notebook_path,
             "notebook_error": self.file_error,
             "protocol": protocol.PROTOCOL_VERSION,
+            "mode": self.expensive.mode,
         }
 
     # -- execute requests ---------------------------------------------------
@@ -410,7 +420,8 @@ async def _configure(
         svc.summary = r.summary
     if r.status_events is not None:
         svc.publisher.status_events = r.status_events
-    return {"summary": svc.summary, "status_events": svc.publisher.status_events}
+    fields = svc.expensive.configure(r)
+    return {"summary": svc.summary, "status_events": svc.publisher.status_events, **fields}
 
 
 async def _snapshot(
@@ -429,4 +440,6 @@ _ROUTES: dict[type, Callable[[ReactiveService, Any, dict[str, Any]], Awaitable[d
     protocol.SetDatabase: _set_database,
     protocol.Snapshot: _snapshot,
     protocol.Configure: _configure,
+    protocol.ConfigureCell: configure_cell,
+    protocol.ClearCache: clear_cache,
 }

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cells import Cell
+from .modes import MODES
 from .notebook import OpError
 from .quoting import quote
 
@@ -86,9 +87,41 @@ class Configure:
     summary: bool | None
     status_events: str | None = None
     """``batched`` or ``per_cell``: the form of cascade status events."""
+    mode: str | None = None
+    """``auto`` or ``lazy`` (PROTOCOL.md section 8); saved in the file header."""
+    cache_limit_mb: int | None = None
+    """Size bound of the result cache, in MiB."""
 
 
-Request = Create | Register | Run | RunAll | Delete | Move | SetDatabase | Snapshot | Configure
+@dataclass(frozen=True, slots=True)
+class ConfigureCell:
+    """A cell's options (PROTOCOL.md section 8); ``None`` leaves one as it is."""
+
+    req: Any
+    cell_id: str
+    disabled: bool | None
+    cache: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClearCache:
+    req: Any
+    cell_id: str | None
+
+
+Request = (
+    Create
+    | Register
+    | Run
+    | RunAll
+    | Delete
+    | Move
+    | SetDatabase
+    | Snapshot
+    | Configure
+    | ConfigureCell
+    | ClearCache
+)
 
 
 class _Args:
@@ -125,6 +158,9 @@ class _Args:
                 f"of {self.max_code}.",
             )
         return value
+
+    def opt_flag(self, key: str) -> bool | None:
+        return None if self.data.get(key) is None else self.flag(key)
 
     def flag(self, key: str) -> bool:
         value = self.data.get(key, False)
@@ -183,11 +219,23 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
                 "bad_request",
                 "'configure': 'status_events' must be \"batched\" or \"per_cell\".",
             )
-        return Configure(req, summary, form)
+        mode = data.get("mode")
+        if mode is not None and mode not in MODES:
+            raise OpError("bad_request", "'configure': 'mode' must be \"auto\" or \"lazy\".")
+        limit = data.get("cache_limit_mb")
+        if limit is not None and (type(limit) is not int or limit < 1):
+            raise OpError(
+                "bad_request", "'configure': 'cache_limit_mb' must be a whole number of MiB, >= 1."
+            )
+        return Configure(req, summary, form, mode, limit)
+    if op == "configure_cell":
+        return ConfigureCell(req, a.text("cell_id"), a.opt_flag("disabled"), a.opt_flag("cache"))
+    if op == "clear_cache":
+        return ClearCache(req, a.opt_text("cell_id"))
     raise OpError(
         "unknown_op",
         f"Unknown op {quote(op)}: use create, register, run, run_all, delete, move, "
-        "set_database, snapshot or configure.",
+        "set_database, snapshot, configure, configure_cell or clear_cache.",
     )
 
 
@@ -280,8 +328,9 @@ def cascade_started(
     }
 
 
-StatusChange = tuple[str, str, "int | None", "dict[str, Any] | None", int]
-"""One status change in a cascade: cell id, status, execution count, error, plan index."""
+StatusChange = tuple[str, str, "int | None", "dict[str, Any] | None", int, bool]
+"""One status change in a cascade: cell id, status, execution count, error, plan
+index, and whether the result came from the cache (PROTOCOL.md section 8)."""
 
 STATUS_EVENTS = ("batched", "per_cell")
 """The forms of a cascade's status events: ``cell_statuses`` batches (the
@@ -297,13 +346,14 @@ def status_change(cell: Cell, index: int) -> StatusChange:
         cell.execution_count,
         None if error is None else error.to_dict(),
         index,
+        cell.cached,
     )
 
 
 def cell_status_event(change: StatusChange, cascade_id: str, total: int) -> dict[str, Any]:
     """The per-cell form: one change, one event."""
-    cell_id, status, count, error, index = change
-    return {
+    cell_id, status, count, error, index, cached = change
+    event = {
         "event": "cell_status",
         "cell_id": cell_id,
         "status": status,
@@ -313,6 +363,9 @@ def cell_status_event(change: StatusChange, cascade_id: str, total: int) -> dict
         "index": index,
         "total": total,
     }
+    if cached:
+        event["cached"] = True
+    return event
 
 
 def cell_status(cell: Cell, cascade_id: str, index: int, total: int) -> dict[str, Any]:
@@ -326,8 +379,15 @@ def cell_statuses(changes: list[StatusChange], cascade_id: str, total: int) -> d
         "cascade_id": cascade_id,
         "total": total,
         "statuses": [
-            {"cell_id": c, "status": s, "execution_count": n, "error": e, "index": i}
-            for c, s, n, e, i in changes
+            (
+                {"cell_id": c, "status": s, "execution_count": n, "error": e, "index": i}
+                if not cached
+                else {
+                    **{"cell_id": c, "status": s, "execution_count": n, "error": e, "index": i},
+                    "cached": True,
+                }
+            )
+            for c, s, n, e, i, cached in changes
         ],
     }
 
