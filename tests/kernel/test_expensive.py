@@ -6,6 +6,8 @@ database and bound values, an unpicklable value gives a diagnostic."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -276,3 +278,36 @@ def test_console_magics_set_mode_options_and_clear_the_cache(kernel: KernelHarne
     assert "dropped" in h.execute("%reactive clear-cache").text()
     assert "mode: auto" in h.execute("%reactive mode auto").text()
     assert "Usage" in h.execute("%reactive cache m1 maybe").text()
+
+
+# -- headless run -------------------------------------------------------------------
+
+
+def headless(path: Path, env: dict[str, str], *args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "reactive_kernel", "run", str(path), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def test_headless_run_uses_the_cache_and_no_cache_runs_everything(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    path = tmp_path / "stamp.py"
+    cells = (
+        NotebookCell("t", "python", "import time\nt = time.time_ns()\nprint(t)", cache=True),
+        NotebookCell("off", "python", "raise SystemExit('must not run')", disabled=True),
+    )
+    path.write_text(dumps(NotebookDoc(cells, {})), encoding="utf-8")
+    first = headless(path, env)
+    assert "1 disabled" in first and "[off] disabled: not run" in first
+    stamp = [line for line in first.splitlines() if line.startswith("[t] ")]
+    assert len(stamp) == 1
+    assert stamp[0] in headless(path, env)  # restored: the same output
+    assert (tmp_path / "__reactive_cache__" / "stamp.py").is_dir()
+    assert stamp[0] not in headless(path, env, "--no-cache")
