@@ -271,9 +271,14 @@ def status_entry(cell: Cell) -> dict[str, Any]:
 
 def changed_entry(cell: Cell) -> dict[str, Any]:
     """An entry of the ``statuses`` of ``cell_created``/``cell_updated``/``cell_deleted``:
-    the status entry plus the cell's diagnostics, which an operation on another cell
-    can change (a cascade cannot, so ``cell_status`` events do not carry them)."""
-    return {**status_entry(cell), "diagnostics": [d.to_dict() for d in cell.diagnostics]}
+    the status entry plus the cell's diagnostics and ``disabled_by``, which an
+    operation on another cell can change (a cascade cannot, so ``cell_status``
+    events do not carry them)."""
+    return {
+        **status_entry(cell),
+        "diagnostics": [d.to_dict() for d in cell.diagnostics],
+        "disabled_by": cell.disabled_by,
+    }
 
 
 def cell_created(
