@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .core import protocol
-from .core.cells import Status
+from .core.cells import Cell, Status
 from .core.modes import AUTO, LAZY, apply_disabled, lazy_plan, mark_stale_below, without_disabled
 from .core.nbformat_percent import NotebookDoc
 from .core.notebook import Change
@@ -43,6 +43,8 @@ class ExpensiveNotebook:
         self.cache: CellCache | None = None
         """Set by the kernel; None where no cache is available (tests of the service)."""
         self.cache_limit_mb = DEFAULT_LIMIT_MB
+        self._stale: list[str] = []
+        """Cells the last lazy cascade marked stale (for the text summary)."""
 
     # -- loading and keeping statuses current ------------------------------------
 
@@ -103,6 +105,11 @@ class ExpensiveNotebook:
             return CascadePlan(())
         plan = without_disabled(lazy_plan(nb, roots if include_roots else []), self.closure)
         self._publish_stale(mark_stale_below(nb, roots, skip=plan.order), trigger.parent)
+        below = nb.graph.descendants(roots).difference(plan.order)
+        positions = nb.cells.positions()
+        self._stale = sorted(
+            (c for c in below if nb.cells[c].status == Status.STALE), key=positions.__getitem__
+        )
         return plan
 
     def _publish_stale(self, cell_ids: list[str], parent: dict[str, Any]) -> None:
@@ -120,6 +127,12 @@ class ExpensiveNotebook:
             },
             parent,
         )
+
+    def take_stale(self) -> list[Cell]:
+        """The cells the last lazy cascade left stale (once), for the summary."""
+        cells = self.svc.notebook.cells
+        stale, self._stale = self._stale, []
+        return [cells[c] for c in stale if c in cells and cells[c].status == Status.STALE]
 
     # -- ops -----------------------------------------------------------------------
 

@@ -323,7 +323,7 @@ class ReactiveService:
         if result is not None and self.summary:
             cells = self.notebook.cells
             others = [cells[c] for c in result.order if c != cell_id and c in cells]
-            content = cascade_summary(others, cells.get(cell_id))
+            content = cascade_summary(others, cells.get(cell_id), self.expensive.take_stale())
             if content is not None:
                 header = {**(parent.get("header") or {}), "cellId": cell_id}
                 self.publisher.iopub("display_data", content, header)

@@ -264,6 +264,14 @@ def test_console_magics_set_mode_options_and_clear_the_cache(kernel: KernelHarne
     ok(h.comm("run", cell_id="m1"))
     assert "mode: lazy" in h.execute("%reactive mode lazy").text()
     assert h.snapshot()["mode"] == "lazy"
+    run = h.execute("m1 = 5", cell_id="m1")  # a client without the extension is told
+    summary = [
+        m["content"]["data"]["text/plain"]
+        for m in run.outputs("m1")
+        if m["msg_type"] == "display_data"
+    ]
+    assert summary and "lazy mode: 1 dependent cell is now stale" in summary[-1]
+    assert statuses(h)["m2"] == "stale"
     assert "disabled" in h.execute("%reactive disable m2").text()
     table = h.execute("%reactive cells").text()
     assert "disabled" in table
