@@ -157,7 +157,9 @@ def bench_keys(n: int = 2000) -> dict[str, float]:
 async def bench_reopen(folder: Path, sleep: float) -> tuple[float, float, list[str]]:
     path = folder / "slow.py"
     cells = tuple(
-        NotebookCell(f"s{i}", "python", f"import time as _t\n_t.sleep({sleep})\nv{i} = {i}", cache=True)
+        NotebookCell(
+            f"s{i}", "python", f"import time as _t\n_t.sleep({sleep})\nv{i} = {i}", cache=True
+        )
         for i in range(5)
     )
     path.write_text(dumps(NotebookDoc(cells, {})), encoding="utf-8")
