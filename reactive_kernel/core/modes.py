@@ -23,7 +23,7 @@ from typing import Final
 
 from .cells import Status
 from .graph import DependencyGraph
-from .notebook import Notebook
+from .notebook import Change, Notebook
 from .plan import CascadePlan
 
 AUTO: Final = "auto"
@@ -88,7 +88,8 @@ class DisabledChange:
     remove_names: set[str] = field(default_factory=set)
     """Names the newly disabled cells had bound: the runtime removes them."""
     enabled: list[str] = field(default_factory=list)
-    """Cells no longer disabled (now ``idle``/``stale``): auto mode runs them."""
+    """Cells to run in auto mode: those no longer disabled (now ``idle``/``stale``),
+    and definers of names a newly disabled ``del`` cell had removed."""
 
 
 def apply_disabled(
@@ -116,6 +117,11 @@ def apply_disabled(
         cell.defined = frozenset()
         cell.status, cell.error, cell.disabled_by, cell.cached = Status.DISABLED, None, by, False
         result.changed.append(cid)
+        if cid in notebook.consumed.values():  # what its ``del`` removed must come back
+            restored = Change()
+            notebook._restore_consumed(cid, restored)
+            result.changed += [c for c in restored.changed if c not in closure]
+            result.enabled += [c for c in restored.rerun if c not in closure]
     for cid in previous:
         if cid in closure or cid not in cells:
             continue

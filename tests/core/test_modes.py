@@ -196,3 +196,20 @@ def test_keys_of_a_cycle_and_a_long_chain_terminate() -> None:
     started = time.perf_counter()
     assert len(set(keys(nb).values())) == 3000
     assert time.perf_counter() - started < 5  # no quadratic walk, no recursion limit
+
+
+def test_disabling_a_del_cell_restores_what_it_removed() -> None:
+    """Found by the oracle (seed 1865): a disabled ``del a`` cell no longer
+    removes ``a``, so its definer must bind it again (it becomes stale and
+    auto mode runs it)."""
+    nb = make([("c0", "a = 5"), ("c3", "y = a"), ("c2", "del a")], {})
+    for cid in ("c0", "c3", "c2"):
+        cell = nb.cells[cid]
+        cell.status, cell.execution_count, cell.defined = S, 1, cell.writes
+        nb.record_run(cell)
+    assert nb.consumed == {"a": "c2"}
+    nb.cells["c3"].disabled = True
+    change = apply_disabled(nb, {"c3"}, {})
+    assert change.closure == {"c3": None, "c2": "c3"}  # del a runs after a's readers
+    assert nb.cells["c0"].status == T and change.enabled == ["c0"]
+    assert "c0" in change.changed
