@@ -163,7 +163,8 @@ class ExpensiveNotebook:
         if cache is not None and cache != cell.cache:
             cell.cache = cache
             if cache and cell.status == Status.SUCCESS and self.cache is not None:
-                svc.runner._save(cell)  # keep the current result at once
+                self.cache.begin()  # keys afresh: code may have changed since the last cascade
+                svc.runner.save_cached(cell)  # keep the current result at once
             if not cache:
                 cell.diagnostics = tuple(d for d in cell.diagnostics if d.code != "uncacheable")
         if disabled is not None and disabled != cell.disabled:

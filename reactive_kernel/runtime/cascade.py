@@ -243,7 +243,7 @@ class CascadeRunner:
             cell.defined = cell.writes
             cell.status, cell.error = Status.SUCCESS, None
             if cell.cache and self.cache is not None:
-                self._save(cell)
+                self.save_cached(cell)
         else:
             # A failed cell defines nothing, as its descendants do not run.
             cell.defined = frozenset()
@@ -271,7 +271,7 @@ class CascadeRunner:
         cell.status, cell.error, cell.cached = Status.SUCCESS, None, True
         return True
 
-    def _save(self, cell: Cell) -> None:
+    def save_cached(self, cell: Cell) -> None:
         """Keep the run in the cache; an ``uncacheable`` diagnostic if impossible."""
         assert self.cache is not None
         diagnostic = self.cache.save(cell)
