@@ -11,9 +11,11 @@ about the cache ever makes a cell fail.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import pickle
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -42,7 +44,9 @@ def folder_for(notebook_path: str | None) -> Path:
     if notebook_path:
         path = Path(notebook_path).absolute()
         return path.parent / "__reactive_cache__" / path.name
-    return Path(tempfile.mkdtemp(prefix="reactive-cache-"))
+    folder = Path(tempfile.mkdtemp(prefix="reactive-cache-"))
+    atexit.register(shutil.rmtree, folder, True)  # nothing can reopen it: remove at exit
+    return folder
 
 
 class CellCache:
