@@ -65,6 +65,7 @@ bench: setup  ## benchmarks: ratios against plain ipykernel measured in the same
 	$(PY) benchmarks/bench_sql.py
 	$(PY) benchmarks/bench_lean.py
 	$(PY) benchmarks/bench_input_match.py
+	$(PY) benchmarks/bench_cache.py
 
 bench-gateway: setup  ## gateway latency vs direct ZMQ and jupyter server; 50-client fan-out; memory under a flood
 	$(PY) benchmarks/bench_gateway.py

@@ -45,6 +45,7 @@ from .core.nbformat_percent import NotebookDoc
 from .core.protocol import per_cell_statuses
 from .core.widget_outputs import static_outputs
 from .kernel_client import REQUEST_TIMEOUT, KernelLink, KernelLost, KernelStartError
+from .runtime.cell_cache import CACHE_DIR_ENV, folder_for
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 INTERRUPT_GRACE = 10.0
@@ -134,6 +135,8 @@ class Options:
     db: str | None = None
     to: Path | None = None
     timeout: float = 600.0
+    cache: bool = True
+    """Use the result cache beside the notebook (``--no-cache``: run everything)."""
 
 
 def _error_output(ename: str, evalue: str) -> dict[str, Any]:
@@ -238,6 +241,8 @@ class Run:
             status = "error"
         if status == "blocked":
             self.reporter.line(cell_id, f"blocked: {error.get('ename')}: {error.get('evalue')}")
+        elif status == "disabled":
+            self.reporter.line(cell_id, "disabled: not run")
         elif status not in FINAL:
             self.reporter.line(cell_id, f"did not run (status {status})")
         if status != "success" and not outputs:
@@ -248,7 +253,7 @@ class Run:
     def summarize(self, snapshot: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Print what did not succeed and a summary; returns exit code and results."""
         cells = {c["id"]: c for c in snapshot.get("cells", [])}
-        counts = dict.fromkeys(("success", "error", "blocked", "other"), 0)
+        counts = dict.fromkeys(("success", "error", "blocked", "disabled", "other"), 0)
         results: dict[str, Any] = {}
         for cell in self.doc.cells:
             status, results[cell.id] = self.result(cell.id, cells.get(cell.id))
@@ -257,12 +262,16 @@ class Run:
         self.say(
             f"--- {total} cells: {counts['success']} succeeded, {counts['error']} failed, "
             f"{counts['blocked']} blocked, {counts['other']} not run"
+            + (f", {counts['disabled']} disabled" if counts["disabled"] else "")
         )
-        return (EXIT_OK if counts["success"] == total else EXIT_FAILED), results
+        fine = counts["success"] + counts["disabled"]  # disabled on purpose: not a failure
+        return (EXIT_OK if fine == total else EXIT_FAILED), results
 
     async def go(self) -> int:
         await self.database()
-        await self.run_all(await self.create())
+        created = await self.create()
+        await configure_cells(self.link, self.doc, created, self.opts.cache)
+        await self.run_all(created)
         snapshot = (await self.link.request("snapshot")).get("snapshot") or {}
         code, results = self.summarize(snapshot)
         if self.opts.to is not None:
@@ -277,7 +286,7 @@ async def run_notebook(opts: Options, out: IO[str] | None = None) -> int:
     doc, notes = read_doc(opts.path)
     for note in notes:
         print(f"note: {opts.path}: {note}", file=sys.stderr)
-    link = await KernelLink.start()
+    link = await KernelLink.start(env=cache_env(opts, doc))
     run = Run(link, doc, opts, out)
     try:
         return await run.go()
@@ -293,6 +302,25 @@ async def run_notebook(opts: Options, out: IO[str] | None = None) -> int:
         await link.close()
 
 
+def cache_env(opts: Options, doc: NotebookDoc) -> dict[str, str] | None:
+    """The kernel keeps its cache beside the notebook, as a bound kernel would,
+    so a headless run and the notebook's kernels share results."""
+    if not opts.cache or not any(c.cache for c in doc.cells):
+        return None
+    return {CACHE_DIR_ENV: str(folder_for(str(opts.path)))}
+
+
+async def configure_cells(
+    link: KernelLink, doc: NotebookDoc, created: list[str], cache: bool
+) -> None:
+    """Send the cells' options (``disabled``, and ``cache`` unless ``--no-cache``)."""
+    made = set(created)
+    for cell in doc.cells:
+        options = {"disabled": cell.disabled, "cache": cell.cache and cache}
+        if cell.id in made and any(options.values()):
+            await link.request("configure_cell", cell_id=cell.id, **options)
+
+
 def parse_args(argv: list[str] | None) -> Options:
     parser = argparse.ArgumentParser(
         prog="python -m reactive_kernel run",
@@ -306,8 +334,12 @@ def parse_args(argv: list[str] | None) -> Options:
         "--timeout", metavar="S", type=float, default=600.0,
         help="longest one cell may run, in seconds (default 600)",
     )  # fmt: skip
+    parser.add_argument(
+        "--no-cache", action="store_true",
+        help="run every cell, even those whose results are cached (cache=\"true\" cells)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    opts = Options(args.notebook, args.db, args.to, args.timeout)
+    opts = Options(args.notebook, args.db, args.to, args.timeout, cache=not args.no_cache)
     if opts.timeout <= 0:
         raise UsageError("--timeout must be positive")
     if opts.to is not None:

@@ -28,6 +28,7 @@ from .core.outputs import DEFAULT_BUDGET
 from .core.sql_magic import TABLE_PREFIX, split_sql_magic
 from .input_match import InputMatcher
 from .runtime.cascade import CascadeRunner, Trigger, cell_header
+from .runtime.cell_cache import CellCache
 from .runtime.compiler import CellCompiler
 from .runtime.executor import Executor, transform
 from .runtime.notebook_file import NotebookFile
@@ -139,6 +140,11 @@ class ReactiveKernel(IPythonKernel):
             lambda state, parent: self._publish_status(state, "shell", parent),
         )
         self.reactive.after_cascade.append(self.widget_inputs.after_cascade)
+        self.result_cache = CellCache(
+            self.notebook, self.shell.user_ns, lambda: self.sql_engine.masked_url
+        )
+        self.result_cache.notebook_path = self.notebook_path or None
+        self.runner.cache = self.reactive.expensive.cache = self.result_cache
         self._reactive_comm = comm.create_comm(
             target_name=protocol.TARGET_NAME, comm_id=protocol.COMM_ID, primary=False
         )
@@ -238,6 +244,9 @@ class ReactiveKernel(IPythonKernel):
                     print(f"%reactive db: now using {self.sql_engine.masked_url}")
                 except OpError as exc:
                     print(f"%reactive db: {exc.message}", file=sys.stderr)
+                continue
+            if op == "options":  # %reactive mode|disable|enable|cache|clear-cache
+                print(await self.reactive.expensive.magic(parent, cell_id, code))
                 continue
             rerun: set[str] = set()
             if op == "upsert":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import queue
 import tempfile
 from collections.abc import Callable
@@ -65,7 +66,7 @@ class KernelLink:
         self.handlers: list[Callable[[dict[str, Any]], None]] = []
 
     @classmethod
-    async def start(cls, attempts: int = 3) -> KernelLink:
+    async def start(cls, attempts: int = 3, env: dict[str, str] | None = None) -> KernelLink:
         """Start a kernel and wait until it is ready.
 
         jupyter_client picks free TCP ports before the kernel binds them, so
@@ -74,18 +75,19 @@ class KernelLink:
         """
         for attempt in range(1, attempts + 1):
             try:
-                return await cls._start()
+                return await cls._start(env)
             except KernelStartError as exc:
                 if attempt == attempts or "Address already in use" not in str(exc):
                     raise
         raise AssertionError("unreachable")
 
     @classmethod
-    async def _start(cls) -> KernelLink:
+    async def _start(cls, env: dict[str, str] | None = None) -> KernelLink:
         log = tempfile.TemporaryFile()
         km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=SpecManager())
+        extra = {} if env is None else {"env": {**os.environ, **env}}
         try:
-            await km.start_kernel(stdout=log, stderr=log)
+            await km.start_kernel(stdout=log, stderr=log, **extra)
         except (NoSuchKernel, OSError, RuntimeError) as exc:
             log.close()
             raise KernelStartError(f"the kernel did not start: {exc}") from None

@@ -31,6 +31,10 @@ USAGE = """Usage:
   %reactive run ID        run a cell and its dependents
   %reactive delete ID     delete a cell (its dependents re-run)
   %reactive db [URL]      show or switch the SQL database (SQL cells re-run)
+  %reactive mode [lazy|auto]    show or set the mode (lazy: changes mark cells stale)
+  %reactive disable|enable ID   switch a cell (and what depends on it) off or on
+  %reactive cache ID on|off     keep the cell's results in the cache across restarts
+  %reactive clear-cache [ID]    drop cached results (all, or one cell's)
   %%sql [NAME]            run SQL on the kernel's database, result bound to NAME
 """
 
@@ -70,6 +74,8 @@ class ReactiveMagics(Magics):
             self.kernel.pending_ops.append(("db", "", args[0]))
         elif command == "db" and not args:
             print(f"database: {self.kernel.sql_engine.masked_url}")
+        elif _option_command(command, args) is not None:
+            self._option(command, args)
         else:
             print(USAGE, end="")
 
@@ -88,6 +94,18 @@ class ReactiveMagics(Magics):
         except SqlError as exc:
             show_error(self.shell, exc, sql_error_lines(exc))
 
+    def _option(self, command: str, args: list[str]) -> None:
+        """Mode, disable/enable, cache, clear-cache: queued like ``run`` (they
+        change statuses, and ``enable`` may start a cascade)."""
+        if command == "mode" and not args:
+            print(f"mode: {self.kernel.reactive.expensive.mode}")
+            return
+        cell_id, action = _option_command(command, args) or ("", "")
+        if cell_id and cell_id not in self.kernel.notebook:
+            print(f"%reactive {command}: there is no cell with id {cell_id!r}.")
+            return
+        self.kernel.pending_ops.append(("options", cell_id, action))
+
     def _upsert(self, cell_id: str, code: str) -> None:
         from .core.cells import is_valid_cell_id
 
@@ -103,7 +121,7 @@ class ReactiveMagics(Magics):
                 (
                     cell.id,
                     cell.type,
-                    cell.status.value,
+                    _status_text(cell),
                     ", ".join(sorted(cell.reads)),
                     ", ".join(sorted(cell.writes)),
                 )
@@ -148,3 +166,29 @@ def _notes(cells: Iterable[Cell]) -> list[tuple[str, str]]:
             notes.append((cell.id, f"{cell.error.ename}: {evalue}" if evalue else cell.error.ename))
         notes.extend((cell.id, f"⚠ {d.message}") for d in cell.diagnostics)
     return notes
+
+
+def _option_command(command: str, args: list[str]) -> tuple[str, str] | None:
+    """``(cell id, action)`` for an option command, None if it is not one."""
+    if command == "mode" and (not args or args in (["lazy"], ["auto"])):
+        return ("", f"mode-{args[0]}") if args else ("", "")
+    if command in ("disable", "enable") and len(args) == 1:
+        return args[0], command
+    if command == "cache" and len(args) == 2 and args[1] in ("on", "off"):
+        return args[0], f"cache-{args[1]}"
+    if command == "clear-cache" and len(args) <= 1:
+        return (args[0] if args else ""), "clear-cache"
+    return None
+
+
+def _status_text(cell: Cell) -> str:
+    """The status column: ``disabled`` names the disabled ancestor; a result
+    restored from the cache says so; cells with the cache option are marked."""
+    text = cell.status.value
+    if cell.disabled_by:
+        text += f" (by {cell.disabled_by})"
+    if cell.cached:
+        text += " (cached)"
+    elif cell.cache:
+        text += " [cache]"
+    return text

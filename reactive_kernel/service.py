@@ -21,6 +21,7 @@ from .core.notebook import Change, Notebook, OpError
 from .core.notebook_diagnostics import NotebookDiagnostics
 from .core.quoting import quote, shorten
 from .core.summary import cascade_summary
+from .expensive import ExpensiveNotebook, clear_cache, configure_cell
 from .runtime.cascade import CascadeResult, CascadeRunner, Forget, Publisher, Trigger
 from .runtime.executor import Executor
 from .runtime.notebook_file import NotebookFile, NotebookFileError
@@ -57,11 +58,13 @@ class ReactiveService:
         """Cells the file has as markdown: kept as comment cells, saved back as such."""
         self._cascade_lock = asyncio.Lock()
         self.summary = True
+        """Append a cascade summary to a run cell's output (see core/summary.py)."""
         self.diagnostics = NotebookDiagnostics(notebook)
         """Keeps each cell's ``diagnostics`` current; called after every cell change."""
         self.after_cascade: list[Callable[[CascadeResult], None]] = []
         """Called with every finished cascade (widget bindings, runtime/widgets.py)."""
-        """Append a cascade summary to a run cell's output (see core/summary.py)."""
+        self.expensive = ExpensiveNotebook(self)
+        """Lazy mode, disabled cells and the result cache (expensive.py)."""
 
     # -- the bound notebook file -----------------------------------------------
 
@@ -94,6 +97,7 @@ class ReactiveService:
             cell_type, code = kernel_cell(cell)
             self.notebook.create(cell.id, cell_type, code, None, cell.name)
         self.diagnostics.reload()
+        self.expensive.load(doc)
 
     def persist(self) -> None:
         """Save the cells to the bound file, atomically; :class:`OpError`
@@ -108,6 +112,8 @@ class ReactiveService:
                     code=file_code(c.type, c.code),
                     name=c.name,
                     markdown=c.type == "markdown",
+                    disabled=c.disabled,
+                    cache=c.cache,
                 )
                 for c in self.notebook.cells
             ),
@@ -157,6 +163,7 @@ class ReactiveService:
         cell, index, change = self.notebook.create(cell_id, cell_type, code, after, name)
         self.diagnostics.after(change, cell_id, None)
         self._apply(change)
+        self.expensive.refresh(change)
         self.publisher.event(
             protocol.cell_created(
                 self.notebook.cell_dict(cell), index, self._statuses(change), self._parents(change)
@@ -186,6 +193,7 @@ class ReactiveService:
         self.diagnostics.after(change, cell_id, before)
         self.executor.forget(cell_id)
         self._apply(change)
+        change.rerun.update(self.expensive.refresh(change))
         self.publisher.event(
             protocol.cell_updated(
                 self.notebook.cell_dict(cell), self._statuses(change), self._parents(change)
@@ -203,6 +211,7 @@ class ReactiveService:
         self.executor.forget(cell_id)
         self.router.forget(cell_id)
         self._apply(change)
+        below.update(self.expensive.refresh(change))
         self.publisher.event(
             protocol.cell_deleted(cell_id, self._statuses(change), self._parents(change)), parent
         )
@@ -220,7 +229,7 @@ class ReactiveService:
     ) -> CascadeResult | None:
         async with self._cascade_lock:  # one cascade at a time, even from a task
             roots = [r for r in roots if r in self.notebook]
-            plan = self.notebook.plan(roots, include_roots=include_roots)
+            plan = self.expensive.plan(roots, trigger, include_roots)
             if not plan.order and not plan.blocked:
                 return None
             result = await self.runner.run(plan, trigger)
@@ -280,6 +289,7 @@ class ReactiveService:
             "notebook_path": self.notebook_path,
             "notebook_error": self.file_error,
             "protocol": protocol.PROTOCOL_VERSION,
+            "mode": self.expensive.mode,
         }
 
     # -- execute requests ---------------------------------------------------
@@ -321,7 +331,7 @@ class ReactiveService:
         if result is not None and self.summary:
             cells = self.notebook.cells
             others = [cells[c] for c in result.order if c != cell_id and c in cells]
-            content = cascade_summary(others, cells.get(cell_id))
+            content = cascade_summary(others, cells.get(cell_id), self.expensive.take_stale())
             if content is not None:
                 header = {**(parent.get("header") or {}), "cellId": cell_id}
                 self.publisher.iopub("display_data", content, header)
@@ -424,7 +434,8 @@ async def _configure(
         svc.summary = r.summary
     if r.status_events is not None:
         svc.publisher.status_events = r.status_events
-    return {"summary": svc.summary, "status_events": svc.publisher.status_events}
+    fields = svc.expensive.configure(r)
+    return {"summary": svc.summary, "status_events": svc.publisher.status_events, **fields}
 
 
 async def _snapshot(
@@ -455,4 +466,6 @@ _ROUTES: dict[type, Callable[[ReactiveService, Any, dict[str, Any]], Awaitable[d
     protocol.Snapshot: _snapshot,
     protocol.Configure: _configure,
     protocol.Export: _export,
+    protocol.ConfigureCell: configure_cell,
+    protocol.ClearCache: clear_cache,
 }

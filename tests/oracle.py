@@ -100,7 +100,7 @@ SQL_RESULTS = frozenset({"q"})
 
 @dataclass(frozen=True)
 class Op:
-    kind: str  # create | register | run | run_all | delete | move
+    kind: str  # create | register | run | run_all | delete | move | mode | disable | cache
     slot: int = -1
     snippet: int = -1
     sql: bool = False
@@ -117,6 +117,10 @@ class Op:
             bits.append(repr(code))
         if self.kind == "register":
             bits.append(f"run={self.run}")
+        if self.kind in ("mode", "disable", "cache"):
+            bits.append(
+                {"mode": "lazy", "disable": "on", "cache": "on"}[self.kind] if self.run else "off"
+            )
         if self.kind in ("create", "move"):
             bits.append(f"after={f'c{self.after}' if self.after is not None else None}")
         return "(" + ", ".join(bits) + ")"
@@ -130,6 +134,7 @@ def random_ops(rng: random.Random, slots: int = 7) -> list[Op]:
     # interact (a del, its definer and a reader; a builtin and its shadow).
     theme = rng.sample(range(len(PYTHON_POOL)), rng.randint(3, 8))
     with_sql = rng.random() < 0.3
+    options = rng.random() < 0.5
 
     def snippet(sql: bool) -> int:
         return rng.randrange(len(SQL_POOL)) if sql else rng.choice(theme)
@@ -160,10 +165,16 @@ def random_ops(rng: random.Random, slots: int = 7) -> list[Op]:
             ops.append(Op("run", rng.choice(list(live))))
         elif roll < 0.7:
             ops.append(Op("run_all"))
-        elif roll < 0.85:
+        elif roll < 0.8:
             slot = rng.choice(list(live))
             del live[slot]
             ops.append(Op("delete", slot))
+        elif roll < 0.87 and options:
+            # expensive notebooks (PROTOCOL.md section 8): lazy mode, disabled cells, cache
+            kind = rng.choice(["mode", "disable", "disable", "cache", "cache"])
+            ops.append(
+                Op(kind, rng.choice(list(live)) if kind != "mode" else -1, run=rng.random() < 0.6)
+            )
         else:
             slot = rng.choice(list(live))
             others = [s for s in live if s != slot]
@@ -200,6 +211,9 @@ class Reference:
 
     cells: list[RefCell] = field(default_factory=list)
     definers: dict[str, list[int]] = field(default_factory=dict)
+    disabled: set[int] = field(default_factory=set)
+    cached: set[int] = field(default_factory=set)
+    lazy: bool = False
 
     def index(self, slot: int) -> int:
         return next(i for i, c in enumerate(self.cells) if c.slot == slot)
@@ -234,8 +248,15 @@ class Reference:
             self.cells.insert(pos, cell)
             self._set_writes(op.slot, frozenset(), cell.writes)
             return True
+        if op.kind == "mode":
+            self.lazy = op.run
+            return True
         if not self.has(op.slot) and op.kind != "run_all":
             return False
+        if op.kind in ("disable", "cache"):
+            chosen = self.disabled if op.kind == "disable" else self.cached
+            (chosen.add if op.run else chosen.discard)(op.slot)
+            return True
         if op.kind == "register":
             cell = self.cells[self.index(op.slot)]
             snip = pool[op.snippet]
@@ -253,6 +274,8 @@ class Reference:
         elif op.kind == "delete":
             cell = self.cells.pop(self.index(op.slot))
             self._set_writes(op.slot, cell.writes, frozenset())
+            self.disabled.discard(op.slot)
+            self.cached.discard(op.slot)
         elif op.kind == "move":
             if op.after == op.slot:
                 return False
@@ -273,7 +296,7 @@ def _linked(names: frozenset[str]) -> frozenset[str]:
 
 @dataclass
 class FreshRun:
-    status: dict[int, str]  # success | error | upstream | blocked
+    status: dict[int, str]  # success | error | upstream | blocked | disabled
     output: dict[int, str]
     namespace: dict[str, str]  # name -> fingerprint
 
@@ -330,10 +353,14 @@ def fresh_run(ref: Reference) -> FreshRun:
         if any(owner.get(n) != c.slot for n in c.writes):
             blocked.add(c.slot)
     status: dict[int, str] = {s: "blocked" for s in blocked}
+    off = {s for s in ref.disabled if s in position}  # disabled cells and all below them
+    for s in list(off):
+        off |= nx.descendants(g, s)
+    status.update(dict.fromkeys(off, "disabled"))
     output: dict[int, str] = {}
     ns: dict[str, Any] = {"__builtins__": __builtins__}
     db = sqlite3.connect(":memory:")
-    runnable = g.subgraph([s for s in position if s not in blocked])
+    runnable = g.subgraph([s for s in position if s not in blocked and s not in off])
     for slot in nx.lexicographical_topological_sort(runnable, key=position.__getitem__):
         c = by_slot[slot]
         if any(status.get(p) != "success" for p in g.predecessors(slot)):

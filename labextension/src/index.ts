@@ -21,6 +21,7 @@ import {
 } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 import { ReactiveNotebook } from './notebook';
+import { activateOptions } from './options';
 
 const PLUGIN_ID = 'reactive-kernel-labextension:plugin';
 
@@ -108,6 +109,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     tracker.currentChanged.connect(refresh);
     tracker.activeCellChanged.connect(refresh);
     palette?.addItem({ command: CommandIDs.showDependencies, category: 'Reactive Kernel' });
+    activateOptions(app, tracker, palette, panel => extension.notebooks.get(panel.context));
   }
 };
 

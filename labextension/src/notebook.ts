@@ -92,6 +92,11 @@ export class ReactiveNotebook implements IDisposable {
     this._setFocus({ cellId, ...found });
   }
 
+  /** Send a `reactive` comm request (options.ts: configure_cell, configure, run_all). */
+  request(op: string, args: Record<string, unknown>): Promise<IReply> {
+    return this._request(op, args);
+  }
+
   dispose(): void {
     if (this._disposed) {
       return;

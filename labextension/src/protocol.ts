@@ -15,7 +15,8 @@ export type CellStatus =
   | 'running'
   | 'success'
   | 'error'
-  | 'blocked';
+  | 'blocked'
+  | 'disabled';
 
 export const STATUSES: ReadonlyArray<CellStatus> = [
   'idle',
@@ -24,7 +25,8 @@ export const STATUSES: ReadonlyArray<CellStatus> = [
   'running',
   'success',
   'error',
-  'blocked'
+  'blocked',
+  'disabled'
 ];
 
 export interface ICellError {
@@ -49,6 +51,10 @@ export interface IStatusEntry {
   execution_count?: number | null;
   error?: ICellError | null;
   diagnostics?: IDiagnostic[];
+  /** Restored from the result cache (PROTOCOL.md section 8). */
+  cached?: boolean;
+  /** The disabled ancestor that keeps this cell from running. */
+  disabled_by?: string | null;
 }
 
 /** A cell as `snapshot` and `cell_created`/`cell_updated` carry it. */

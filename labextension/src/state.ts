@@ -231,7 +231,9 @@ export class KernelState {
       execution_count:
         entry.execution_count !== undefined ? entry.execution_count : old?.execution_count,
       error: entry.error !== undefined ? entry.error : old?.error,
-      diagnostics: entry.diagnostics !== undefined ? entry.diagnostics : old?.diagnostics
+      diagnostics: entry.diagnostics !== undefined ? entry.diagnostics : old?.diagnostics,
+      cached: entry.cached === true,
+      disabled_by: entry.disabled_by ?? null
     });
     change.cells.add(id);
     if (isFinal(entry.status) && typeof entry.execution_count === 'number') {
@@ -252,6 +254,8 @@ function entryOf(cell: IKernelCell): IStatusEntry {
     status: cell.status,
     execution_count: cell.execution_count,
     error: cell.error,
-    diagnostics: cell.diagnostics ?? []
+    diagnostics: cell.diagnostics ?? [],
+    cached: (cell as { cached?: boolean }).cached === true,
+    disabled_by: (cell as { disabled_by?: string | null }).disabled_by ?? null
   };
 }

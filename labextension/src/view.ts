@@ -8,6 +8,7 @@ import { Cell, ICodeCellModel } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
+import { disabledNote, statusLabel } from './options';
 import { describe, ICascade, IDiagnostic, IStatusEntry, STATUSES } from './protocol';
 
 export const NOTEBOOK_CLASS = 'jp-reactive-notebook';
@@ -41,9 +42,10 @@ export function renderStatus(cell: Cell, entry: IStatusEntry | undefined): void 
     badge.appendChild(document.createElement('span'));
     node.appendChild(badge);
   }
-  badge.firstElementChild!.textContent = entry.status;
+  badge.firstElementChild!.textContent = statusLabel(entry);
   badge.dataset.status = entry.status;
-  badge.title = describe(entry);
+  badge.dataset.cached = String(entry.status === 'success' && !!entry.cached);
+  badge.title = describe(entry) + disabledNote(entry);
 }
 
 /** Show a cell's diagnostics: a warning badge and the message, between its input

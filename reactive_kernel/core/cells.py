@@ -34,6 +34,7 @@ class Status(str, Enum):
     SUCCESS = "success"
     ERROR = "error"
     BLOCKED = "blocked"
+    DISABLED = "disabled"
 
     def __str__(self) -> str:
         return self.value
@@ -76,6 +77,14 @@ class Cell:
     defined: frozenset[str] = frozenset()
     diagnostics: tuple[Diagnostic, ...] = ()
     """Static warnings (core/diagnostics.py), kept current by the notebook's owner."""
+    disabled: bool = False
+    """Switched off by the user (PROTOCOL.md section 8): it and its descendants do not run."""
+    cache: bool = False
+    """Its results are kept in the result cache and restored instead of re-run."""
+    cached: bool = False
+    """Its last result came from the cache."""
+    disabled_by: str | None = None
+    """The disabled ancestor that keeps this cell from running (None for the cell itself)."""
 
     @property
     def reads(self) -> frozenset[str]:
@@ -98,6 +107,10 @@ class Cell:
             "error": self.error.to_dict() if self.error else None,
             "outputs": self.outputs.to_list(),
             "diagnostics": [d.to_dict() for d in self.diagnostics],
+            "disabled": self.disabled,
+            "cache": self.cache,
+            "cached": self.cached,
+            "disabled_by": self.disabled_by,
         }
         if self.type == "sql":
             data["name"] = self.name

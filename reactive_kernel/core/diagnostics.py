@@ -21,9 +21,18 @@ from typing import Any, Final
 
 from .analysis import Analysis
 
-__all__ = ["MUTATES_FOREIGN", "Diagnostic", "DiagnosticsTracker", "mutation_diagnostics"]
+__all__ = [
+    "MUTATES_FOREIGN",
+    "UNCACHEABLE",
+    "Diagnostic",
+    "DiagnosticsTracker",
+    "mutation_diagnostics",
+]
 
 MUTATES_FOREIGN: Final = "mutates-foreign"
+UNCACHEABLE: Final = "uncacheable"
+"""A cell with the ``cache`` option whose results the cache cannot keep (a value
+that cannot be pickled, tables it creates): it runs every time (runtime/cell_cache.py)."""
 
 Owner = Callable[[str], "str | None"]
 """``name -> id of the cell that defines it`` (None: no cell does)."""

@@ -25,7 +25,8 @@ The header is jupytext's YAML header in comments (:mod:`.percent_yaml`);
 notebook settings live under ``jupyter: reactive:``. ``comment_magics: false``
 tells jupytext to read lines such as ``%time x`` and ``# ls`` as they are.
 Cell markers use jupytext's ``key=value`` cell metadata (JSON values):
-``id``, ``type`` and ``name`` (below), and two keys that make the round trip
+``id``, ``type`` and ``name`` (below), the cell options ``disabled="true"`` and
+``cache="true"`` (omitted when off), and two keys that make the round trip
 exact, ``tail`` and ``exact`` (below). jupytext keeps all of them as cell
 metadata, so a file opens there as the same cells.
 
@@ -207,6 +208,7 @@ def render_cell(cell: NotebookCell) -> str:
         marker.append(f"type={json_string(cell.type)}")
     if cell.name is not None and magic is None:
         marker.append(f"name={json_string(cell.name)}")
+    marker.extend(f'{key}="true"' for key in ("disabled", "cache") if getattr(cell, key))
     if len(core) != len(body):
         marker.append(f"tail={json_string(body[len(core) :])}")
     if body != code:

@@ -326,7 +326,9 @@ class Notebook:
 
     # -- planning -----------------------------------------------------------
 
-    def plan(self, roots: Iterable[str], include_roots: bool = True) -> CascadePlan:
+    def plan(
+        self, roots: Iterable[str], include_roots: bool = True, descendants: bool = True
+    ) -> CascadePlan:
         restorers: dict[str, str] = {}
         owner = self.graph.owner
         for name in self.consumed:
@@ -341,6 +343,7 @@ class Notebook:
             is_blocked=self.is_blocked,
             include_roots=include_roots,
             restorers=restorers,
+            descendants=descendants,
         )
 
     def upstream_failure(self, cell_id: str) -> CellError | None:
@@ -362,7 +365,7 @@ class Notebook:
 
     def _make_stale(self, cell: Cell) -> bool:
         """Mark a cell out of date; never-run cells stay ``idle``."""
-        if cell.status in (Status.BLOCKED, Status.IDLE, Status.STALE):
+        if cell.status in (Status.BLOCKED, Status.IDLE, Status.STALE, Status.DISABLED):
             return False
         if cell.execution_count is None and cell.status not in (Status.ERROR, Status.SUCCESS):
             # (a markdown cell that rendered is success without a count)

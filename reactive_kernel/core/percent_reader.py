@@ -32,6 +32,17 @@ _HEADER_FENCE = re.compile(r"^#\s*---\s*$")
 _PREAMBLE = re.compile(r"^#!|^[ \t\f]*#.*?coding[:=]")
 _JUPYTEXT_LAYOUT = frozenset({"lines_to_next_cell", "lines_to_end_of_cell_marker", "cell_marker"})
 _DECODER = json.JSONDecoder()
+OPTIONS = ("disabled", "cache")
+"""Cell options kept in the marker as ``key="true"`` (PROTOCOL.md section 8)."""
+
+
+def _option(value: Any, key: str, line: int) -> bool:
+    """``"true"``/``"false"`` (as written) or a JSON boolean; anything else is an error."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise FormatError(line, f'cell option {key!r} must be "true" or "false"')
 
 
 _TOKEN = re.compile(r"\S*")
@@ -198,6 +209,7 @@ class _Reader:
         name = meta.pop("name", None)
         if name is not None and not is_valid_name(name):
             raise FormatError(raw.line, "the cell name must be a non-empty one-line string")
+        options = {key: _option(meta.pop(key, False), key, raw.line) for key in OPTIONS}
         tail, exact = meta.pop("tail", ""), meta.pop("exact", None)
         if not isinstance(tail, str) or tail.strip() or not isinstance(exact, (str, type(None))):
             raise FormatError(raw.line, "'tail' must be whitespace and 'exact' a string")
@@ -219,7 +231,7 @@ class _Reader:
                 self.note(raw.line, "cell was edited: its 'exact' line breaks were dropped")
         if not typed and not markdown and "%%sql" in code[:200]:
             cell_type, code, name = self._sql_magic(raw.line, code, name)
-        return NotebookCell("", cell_type, code, name, markdown), cell_id
+        return NotebookCell("", cell_type, code, name, markdown, **options), cell_id
 
     @staticmethod
     def _cell_magic(line: int, meta: dict[str, Any], typed: bool) -> str | None:
@@ -335,7 +347,7 @@ def parse(text: str) -> Parsed:
     for index, old, new in renamed:
         reader.note(raws[index].line, f"duplicate cell id {old!r} renamed to {new!r}")
     cells = [
-        NotebookCell(cell_id, c.type, c.code, c.name, c.markdown)
+        NotebookCell(cell_id, c.type, c.code, c.name, c.markdown, c.disabled, c.cache)
         for cell_id, (c, _) in zip(ids, read, strict=True)
     ]
     return Parsed(NotebookDoc(tuple(cells), metadata), reader.notes)

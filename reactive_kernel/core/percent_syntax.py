@@ -44,6 +44,10 @@ class NotebookCell:
     code: str
     name: str | None = None
     markdown: bool = False
+    disabled: bool = False
+    """``disabled="true"`` in the marker (PROTOCOL.md section 8)."""
+    cache: bool = False
+    """``cache="true"`` in the marker."""
 
 
 @dataclass(frozen=True)

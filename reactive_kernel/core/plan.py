@@ -42,6 +42,7 @@ def plan_cascade(
     is_blocked: Callable[[str], bool],
     include_roots: bool = True,
     restorers: Mapping[str, str] | None = None,
+    descendants: bool = True,
 ) -> CascadePlan:
     """Plan a run of ``roots`` and everything below them.
 
@@ -54,9 +55,12 @@ def plan_cascade(
     ``restorers`` maps names a ``del`` cell removed to the cells that define
     them: a region cell that reads one needs its definer to run again first,
     so the definer joins the roots (and its descendants the region).
+
+    ``descendants`` false (lazy mode, core/modes.py) leaves out the cells
+    below the roots: only the roots and their out-of-date ancestors run.
     """
     roots = list(roots)
-    region = _region(graph, roots, status, include_roots)
+    region = _region(graph, roots, status, include_roots, descendants)
     if restorers:
         while True:
             extra = {
@@ -68,7 +72,7 @@ def plan_cascade(
             if not extra:
                 break
             roots += extra
-            region |= _region(graph, extra, status, True)
+            region |= _region(graph, extra, status, True, descendants)
     blocked = [c for c in region if is_blocked(c)]
     runnable = region.difference(blocked)
     order = topological_order(graph, runnable, position)
@@ -80,9 +84,10 @@ def _region(
     roots: list[str] | set[str],
     status: Callable[[str], Status],
     include_roots: bool,
+    descendants: bool = True,
 ) -> set[str]:
     """``roots`` and their descendants, plus every idle/stale ancestor."""
-    region = graph.descendants(roots)
+    region = graph.descendants(roots) if descendants else set()
     if include_roots:
         region.update(roots)
     else:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cells import Cell
+from .modes import MODES
 from .notebook import OpError
 from .quoting import quote
 
@@ -88,6 +89,10 @@ class Configure:
     summary: bool | None
     status_events: str | None = None
     """``batched`` or ``per_cell``: the form of cascade status events."""
+    mode: str | None = None
+    """``auto`` or ``lazy`` (PROTOCOL.md section 8); saved in the file header."""
+    cache_limit_mb: int | None = None
+    """Size bound of the result cache, in MiB."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +103,36 @@ class Export:
     format: str = "html"
 
 
+
+@dataclass(frozen=True, slots=True)
+class ConfigureCell:
+    """A cell's options (PROTOCOL.md section 8); ``None`` leaves one as it is."""
+
+    req: Any
+    cell_id: str
+    disabled: bool | None
+    cache: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClearCache:
+    req: Any
+    cell_id: str | None
+
+
 Request = (
-    Create | Register | Run | RunAll | Delete | Move | SetDatabase | Snapshot | Configure | Export
+    Create
+    | Register
+    | Run
+    | RunAll
+    | Delete
+    | Move
+    | SetDatabase
+    | Snapshot
+    | Configure
+    | ConfigureCell
+    | ClearCache
+    | Export
 )
 
 
@@ -137,6 +170,9 @@ class _Args:
                 f"of {self.max_code}.",
             )
         return value
+
+    def opt_flag(self, key: str) -> bool | None:
+        return None if self.data.get(key) is None else self.flag(key)
 
     def flag(self, key: str) -> bool:
         value = self.data.get(key, False)
@@ -198,7 +234,19 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
                 "bad_request",
                 "'configure': 'status_events' must be \"batched\" or \"per_cell\".",
             )
-        return Configure(req, summary, form)
+        mode = data.get("mode")
+        if mode is not None and mode not in MODES:
+            raise OpError("bad_request", "'configure': 'mode' must be \"auto\" or \"lazy\".")
+        limit = data.get("cache_limit_mb")
+        if limit is not None and (type(limit) is not int or limit < 1):
+            raise OpError(
+                "bad_request", "'configure': 'cache_limit_mb' must be a whole number of MiB, >= 1."
+            )
+        return Configure(req, summary, form, mode, limit)
+    if op == "configure_cell":
+        return ConfigureCell(req, a.text("cell_id"), a.opt_flag("disabled"), a.opt_flag("cache"))
+    if op == "clear_cache":
+        return ClearCache(req, a.opt_text("cell_id"))
     if op == "export":
         if (a.opt_text("format") or "html") != "html":
             raise OpError("bad_request", "'export': the only format is \"html\".")
@@ -206,7 +254,7 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
     raise OpError(
         "unknown_op",
         f"Unknown op {quote(op)}: use create, register, run, run_all, delete, move, "
-        "set_database, snapshot, configure or export.",
+        "set_database, snapshot, configure, configure_cell, clear_cache or export.",
     )
 
 
@@ -242,9 +290,14 @@ def status_entry(cell: Cell) -> dict[str, Any]:
 
 def changed_entry(cell: Cell) -> dict[str, Any]:
     """An entry of the ``statuses`` of ``cell_created``/``cell_updated``/``cell_deleted``:
-    the status entry plus the cell's diagnostics, which an operation on another cell
-    can change (a cascade cannot, so ``cell_status`` events do not carry them)."""
-    return {**status_entry(cell), "diagnostics": [d.to_dict() for d in cell.diagnostics]}
+    the status entry plus the cell's diagnostics and ``disabled_by``, which an
+    operation on another cell can change (a cascade cannot, so ``cell_status``
+    events do not carry them)."""
+    return {
+        **status_entry(cell),
+        "diagnostics": [d.to_dict() for d in cell.diagnostics],
+        "disabled_by": cell.disabled_by,
+    }
 
 
 def cell_created(
@@ -303,8 +356,9 @@ def cascade_started(
     }
 
 
-StatusChange = tuple[str, str, "int | None", "dict[str, Any] | None", int]
-"""One status change in a cascade: cell id, status, execution count, error, plan index."""
+StatusChange = tuple[str, str, "int | None", "dict[str, Any] | None", int, bool]
+"""One status change in a cascade: cell id, status, execution count, error, plan
+index, and whether the result came from the cache (PROTOCOL.md section 8)."""
 
 STATUS_EVENTS = ("batched", "per_cell")
 """The forms of a cascade's status events: ``cell_statuses`` batches (the
@@ -320,13 +374,14 @@ def status_change(cell: Cell, index: int) -> StatusChange:
         cell.execution_count,
         None if error is None else error.to_dict(),
         index,
+        cell.cached,
     )
 
 
 def cell_status_event(change: StatusChange, cascade_id: str, total: int) -> dict[str, Any]:
     """The per-cell form: one change, one event."""
-    cell_id, status, count, error, index = change
-    return {
+    cell_id, status, count, error, index, cached = change
+    event = {
         "event": "cell_status",
         "cell_id": cell_id,
         "status": status,
@@ -336,6 +391,9 @@ def cell_status_event(change: StatusChange, cascade_id: str, total: int) -> dict
         "index": index,
         "total": total,
     }
+    if cached:
+        event["cached"] = True
+    return event
 
 
 def cell_status(cell: Cell, cascade_id: str, index: int, total: int) -> dict[str, Any]:
@@ -349,8 +407,15 @@ def cell_statuses(changes: list[StatusChange], cascade_id: str, total: int) -> d
         "cascade_id": cascade_id,
         "total": total,
         "statuses": [
-            {"cell_id": c, "status": s, "execution_count": n, "error": e, "index": i}
-            for c, s, n, e, i in changes
+            (
+                {"cell_id": c, "status": s, "execution_count": n, "error": e, "index": i}
+                if not cached
+                else {
+                    **{"cell_id": c, "status": s, "execution_count": n, "error": e, "index": i},
+                    "cached": True,
+                }
+            )
+            for c, s, n, e, i, cached in changes
         ],
     }
 

@@ -29,22 +29,33 @@ def _label(cell: Cell) -> str:
 
 def _outcome(cell: Cell) -> str:
     if cell.status == Status.SUCCESS:
-        return "ok"
+        return "ok (from the cache)" if cell.cached else "ok"
     if cell.error is not None:
         return cell.error.ename
     return str(cell.status.value)
 
 
-def cascade_summary(others: Sequence[Cell], run: Cell | None = None) -> dict[str, Any] | None:
+def cascade_summary(
+    others: Sequence[Cell], run: Cell | None = None, stale: Sequence[Cell] = ()
+) -> dict[str, Any] | None:
     """``display_data`` content summarising the cells a cascade ran besides the
     one that was run, and the run cell's own diagnostics (``⚠`` lines, so front
     ends without the extension show the warning too), or None when there is
-    nothing to say."""
+    nothing to say. ``stale`` are the cells lazy mode left out of date."""
     warnings = [d.message for d in run.diagnostics] if run is not None else []
-    if not others and not warnings:
+    if not others and not warnings and not stale:
         return None
     text: list[str] = [f"⚠ {w}" for w in warnings]
     html_parts = [f"<div style='color:#b26a00'>⚠ {html.escape(w)}</div>" for w in warnings]
+    if stale:
+        names = ", ".join(_label(c) for c in stale[:_MAX_LISTED])
+        more = f" and {len(stale) - _MAX_LISTED} more" if len(stale) > _MAX_LISTED else ""
+        note = (
+            f"⏸ lazy mode: {len(stale)} dependent cell{'s are' if len(stale) != 1 else ' is'} "
+            f"now stale: {names}{more}"
+        )
+        text.append(note)
+        html_parts.append(f"<div style='color:#8a6d00'>{html.escape(note)}</div>")
     if others:
         head, lines, rows = _cascade_lines(others)
         text.append(head + ":\n" + "\n".join(lines))

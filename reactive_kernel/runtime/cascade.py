@@ -23,8 +23,10 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from ..core import protocol
 from ..core.cells import Cell, CellError, Status
+from ..core.diagnostics import UNCACHEABLE
 from ..core.notebook import Notebook
 from ..core.plan import CascadePlan
+from .cell_cache import CellCache, output_message
 from .executor import HIDDEN_CODE, Executor
 from .markdown_cell import MarkdownCellRunner
 from .publish import light_parent
@@ -128,6 +130,8 @@ class CascadeRunner:
         self.sql = sql
         self.markdown = MarkdownCellRunner(shell)
         self.interrupted = False
+        self.cache: CellCache | None = None
+        """The result cache (runtime/cell_cache.py); set by the kernel."""
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
         self.interrupted = self.executor.interrupted = True
@@ -161,6 +165,8 @@ class CascadeRunner:
         cache_size = history.db_cache_size
         history.db_cache_size = 1 << 30  # one history write per cascade, not per cell
         skipped = len(plan.blocked)
+        if self.cache is not None:
+            self.cache.begin()
         try:
             for index, cid in enumerate(order):
                 cell = cells[cid]
@@ -180,6 +186,8 @@ class CascadeRunner:
                     self._fail_without_running(cell, failure, header)
                     result.failed.append(cid)
                     skipped += 1
+                elif cell.cache and self.cache is not None and self._restore(cell, header):
+                    result.ran.append(cid)
                 else:
                     cell.status = Status.RUNNING
                     status(cell, cascade_id, index, total, parent)
@@ -242,9 +250,12 @@ class CascadeRunner:
                 stream.flush()
         cell.execution_count = None if markdown else count
         self.notebook.record_run(cell)
+        cell.cached = False
         if error is None:
             cell.defined = cell.writes
             cell.status, cell.error = Status.SUCCESS, None
+            if cell.cache and self.cache is not None:
+                self.save_cached(cell)
         else:
             # A failed cell defines nothing, as its descendants do not run.
             cell.defined = frozenset()
@@ -252,6 +263,37 @@ class CascadeRunner:
             traceback = tuple(getattr(shell, "_last_traceback", None) or ())
             cell.status = Status.ERROR
             cell.error = CellError(type(error).__name__, str(error), traceback)
+
+    def _restore(self, cell: Cell, header: dict[str, Any]) -> bool:
+        """A cache hit: bind the cell's names and show its outputs without
+        running it (status ``success``, ``cached``). False on a miss."""
+        assert self.cache is not None
+        self.forget(self.notebook.removable_names(cell))
+        outputs = self.cache.restore(cell)
+        if outputs is None:
+            return False
+        self.router.begin(cell.id, header["msg_id"], cell.outputs)
+        self.publisher.iopub("clear_output", {"wait": False}, header)
+        for output in outputs:
+            replay = output_message(output)
+            if replay is not None:
+                self.publisher.iopub(replay[0], replay[1], header)
+        cell.defined = cell.writes
+        self.notebook.record_run(cell)
+        cell.status, cell.error, cell.cached = Status.SUCCESS, None, True
+        return True
+
+    def save_cached(self, cell: Cell) -> None:
+        """Keep the run in the cache; an ``uncacheable`` diagnostic if impossible."""
+        assert self.cache is not None
+        diagnostic = self.cache.save(cell)
+        kept = tuple(d for d in cell.diagnostics if d.code != UNCACHEABLE)
+        new = kept + ((diagnostic,) if diagnostic is not None else ())
+        if new != cell.diagnostics:
+            cell.diagnostics = new
+            self.publisher.event(
+                protocol.cell_updated(self.notebook.cell_dict(cell), []), {"header": {}}
+            )
 
     def _fail_without_running(self, cell: Cell, error: CellError, header: dict[str, Any]) -> None:
         """A cell that cannot run: its names go, and it shows why."""

@@ -338,13 +338,14 @@ def test_cell_statuses_expands_to_the_per_cell_events() -> None:
     )
 
     changes = [
-        ("a", "running", None, None, 0),
-        ("a", "success", 3, None, 0),
-        ("b", "error", 4, {"ename": "E", "evalue": "v", "traceback": []}, 1),
+        ("a", "running", None, None, 0, False),
+        ("a", "success", 3, None, 0, True),
+        ("b", "error", 4, {"ename": "E", "evalue": "v", "traceback": []}, 1, False),
     ]
     batched = cell_statuses(changes, "k1", 2)
     assert batched["event"] == "cell_statuses" and len(batched["statuses"]) == 3
     assert per_cell_statuses(batched) == [cell_status_event(c, "k1", 2) for c in changes]
     single = cell_status_event(changes[1], "k1", 2)
     assert per_cell_statuses(single) == [single]
+    assert single["cached"] is True and "cached" not in cell_status_event(changes[0], "k1", 2)
     assert per_cell_statuses({"event": "reply"}) == []

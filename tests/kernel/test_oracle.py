@@ -12,6 +12,11 @@ them at random. The kernel is checked against a fresh run computed by
   whole namespace equal the fresh run's;
 - after deleting every cell, no name of the pool is left.
 
+Half of the sequences also switch lazy mode on and off, disable and enable
+cells and turn their result cache on and off (PROTOCOL.md section 8): disabled
+cells and their descendants must show ``disabled`` and bind nothing, and with
+the cache on, cells restored from it must still equal the fresh run.
+
 A failing sequence is minimized (ops removed while it still fails) and reported
 with its seed. ``REACTIVE_ORACLE_SEQUENCES`` sets how many sequences run (300 by
 default, spread over shards that run in parallel); ``REACTIVE_ORACLE_SEED``
@@ -43,8 +48,9 @@ ONE_SEED = os.environ.get("REACTIVE_ORACLE_SEED")
 
 
 @pytest.fixture(scope="module")
-def oracle_kernel() -> Iterator[KernelHarness]:
-    km, kc = start_kernel()
+def oracle_kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KernelHarness]:
+    data = tmp_path_factory.mktemp("oracle-data")  # the result cache's signing key
+    km, kc = start_kernel(env={**os.environ, "JUPYTER_DATA_DIR": str(data)})
     try:
         yield KernelHarness(kc)
     finally:
@@ -114,6 +120,11 @@ def run_sequence(k: KernelHarness, ops: list[Op], tag: str) -> None:
                 r = k.comm("run_all")
             elif op.kind == "delete":
                 r = k.comm("delete", cell_id=cid(op.slot))
+            elif op.kind == "mode":
+                r = k.comm("configure", mode="lazy" if op.run else "auto")
+            elif op.kind in ("disable", "cache"):
+                flag = "disabled" if op.kind == "disable" else "cache"
+                r = k.comm("configure_cell", cell_id=cid(op.slot), **{flag: op.run})
             else:
                 after = cid(op.after) if op.after is not None and ref.has(op.after) else None
                 r = k.comm("move", cell_id=cid(op.slot), after=after)
@@ -125,6 +136,7 @@ def run_sequence(k: KernelHarness, ops: list[Op], tag: str) -> None:
             raise Mismatch(f"run_all was refused: {r.reply}")
         check(k, ref, cid, after_run_all=True)
     finally:
+        k.comm("configure", mode="auto")
         for cell in ref.cells:
             k.comm("delete", cell_id=cid(cell.slot))
     left = _namespace(k)
@@ -141,6 +153,8 @@ def check(k: KernelHarness, ref: Reference, cid: object, after_run_all: bool) ->
         kc = cells[cid(c.slot)]  # type: ignore[operator]
         want = fresh.status[c.slot]
         got = kc["status"]
+        if (got == "disabled") != (want == "disabled"):
+            raise Mismatch(f"{when}: c{c.slot} is {got}, a fresh run gives {want}")
         if got == "success":
             if want != "success":
                 raise Mismatch(
@@ -153,7 +167,9 @@ def check(k: KernelHarness, ref: Reference, cid: object, after_run_all: bool) ->
                     f"a fresh run {fresh.output[c.slot]!r}"
                 )
         if after_run_all:
-            expected = {"success": "success", "blocked": "blocked"}.get(want, "error")
+            expected = {"success": "success", "blocked": "blocked", "disabled": "disabled"}.get(
+                want, "error"
+            )
             if got != expected:
                 raise Mismatch(f"{when}: c{c.slot} is {got}, a fresh run gives {want}")
     ns = _namespace(k)

@@ -4,6 +4,7 @@ import { h, isIdentifier } from "./dom";
 import { CellEditor, type RunMode, staticCode } from "./editor";
 import { MarkdownView } from "./markdown_cell";
 import { renderOutputs } from "./outputs";
+import { isOptionAction, optionBadge, optionButtons, showOptions, type OptionAction } from "./options";
 import type { Cell, CellType, Output } from "./protocol";
 
 export interface CellActions {
@@ -18,6 +19,7 @@ export interface CellActions {
   setType(id: string, type: CellType): void;
   setName(id: string, name: string | null): void;
   dialect(): string | null;
+  option(id: string, action: OptionAction): void;
 }
 
 export interface CellExtras {
@@ -40,7 +42,7 @@ function cellTemplate(): HTMLElement {
     template = h(
       "section",
       { class: "cell", tabindex: "-1" },
-      h("div", { class: "cell-gutter" }, h("span", { class: "cell-count" }), h("span", { class: "cell-status" }), h("span", { class: "cell-plan", title: "Position in the running cascade" })),
+      h("div", { class: "cell-gutter" }, h("span", { class: "cell-count" }), h("span", { class: "cell-status" }), optionBadge(), h("span", { class: "cell-plan", title: "Position in the running cascade" })),
       h(
         "div",
         { class: "cell-main" },
@@ -48,6 +50,7 @@ function cellTemplate(): HTMLElement {
           "div",
           { class: "cell-toolbar" },
           button("run", "▶", "Run (Shift-Enter)"),
+          ...optionButtons(button),
           h(
             "select",
             { class: "cell-type", title: "Cell type", "aria-label": "Cell type" },
@@ -113,6 +116,7 @@ export function delegateCellEvents(host: HTMLElement, view: (id: string) => Cell
         case "add-below": return actions.insert(id, "below");
         case "delete": return actions.remove(id);
       }
+      if (isOptionAction(button.dataset.action)) actions.option(id, button.dataset.action);
     } else if ((e.target as Element).closest(".cell-code") && !v.hasEditor) {
       v.focusEditor(null, { x: (e as MouseEvent).clientX, y: (e as MouseEvent).clientY });
     }
@@ -152,6 +156,7 @@ export class CellView {
   private readonly problemEl: HTMLElement;
   private readonly diagnosticsEl: HTMLElement;
   private readonly markdown: MarkdownView;
+  private readonly badgeEl: HTMLElement;
   private cell: Cell;
   private shownOutputs: readonly Output[] | null = null;
   private shownCode: string | null = null;
@@ -181,6 +186,7 @@ export class CellView {
     this.problemEl = part(".cell-problem");
     this.diagnosticsEl = part(".cell-diagnostics");
     this.markdown = new MarkdownView(el, this.codeHost, part(".cell-rendered"));
+    this.badgeEl = part(".cell-option-badge");
   }
 
   /** Set a DOM property only when it changes: unchanged writes still cost style and layout. */
@@ -216,6 +222,7 @@ export class CellView {
     this.put("pending", extras.pending, (v) => el.classList.toggle("is-pending", v));
     if (document.activeElement !== this.nameInput) this.put("name", cell.name ?? "", (v) => (this.nameInput.value = v));
     this.put("label", cell.status, (v) => (this.statusEl.textContent = v));
+    showOptions(el, this.badgeEl, cell);
     const inPlan = extras.plan && (cell.status === "queued" || cell.status === "running");
     this.put("plan", inPlan && extras.plan ? `${extras.plan.index + 1} of ${extras.plan.total}` : "", (v) => (this.planEl.textContent = v));
     const count = cell.type === "markdown" ? "" : cell.execution_count === null ? "[ ]" : `[${cell.execution_count}]`;

@@ -88,6 +88,8 @@ export class NotebookModel {
   dialect: string | null = null;
   notebookPath: string | null = null;
   notebookError: string | null = null;
+  /** `auto` or `lazy` (PROTOCOL.md section 8), from the last snapshot. */
+  mode = "auto";
   cascade: Cascade | null = null;
   /** Set once the first snapshot arrived. */
   loaded = false;
@@ -159,6 +161,7 @@ export class NotebookModel {
     this.dialect = snapshot.dialect ?? dialectOf(snapshot.database);
     this.notebookPath = snapshot.notebook_path;
     this.notebookError = snapshot.notebook_error;
+    this.mode = snapshot.mode ?? "auto";
     this.cascade = null;
     this.loaded = true;
     this.view = null;
@@ -274,7 +277,7 @@ export class NotebookModel {
   }
 
   /** One status change of a cascade; true when the cascade's progress moved. */
-  private cellStatus(cascadeId: string, e: StatusEntry & { index: number }): boolean {
+  private cellStatus(cascadeId: string | null, e: StatusEntry & { index: number }): boolean {
     const cell = this.cells.get(e.cell_id);
     if (cell) {
       if (e.status === "running") {
@@ -284,6 +287,7 @@ export class NotebookModel {
       cell.status = e.status;
       cell.execution_count = e.execution_count;
       cell.error = e.error;
+      cell.cached = e.cached === true; // restored from the result cache (section 8)
       this.changed(e.cell_id);
     }
     const cascade = this.cascade;
@@ -312,6 +316,7 @@ export class NotebookModel {
       cell.execution_count = s.execution_count;
       cell.error = s.error;
       if (s.diagnostics) cell.diagnostics = s.diagnostics;
+      cell.disabled_by = s.disabled_by ?? null;
       this.changed(s.cell_id);
     }
   }

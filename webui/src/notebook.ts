@@ -10,6 +10,7 @@ import { lineage, renderGraph, type Graph } from "./graph";
 import { ReactiveClient } from "./kernel";
 import { commandKeys } from "./keyboard";
 import { type Change, NotebookModel } from "./model";
+import { ModeControls, optionOp } from "./options";
 import { Chrome } from "./panels";
 import { attachWidgets } from "./widget_page";
 import { perf } from "./perf";
@@ -41,6 +42,7 @@ export class NotebookPage {
   private renderedOnce = false;
   private healthDetail = "";
   private readonly detachWidgets: () => void;
+  private readonly modes: ModeControls;
 
   constructor(
     private readonly root: HTMLElement,
@@ -80,6 +82,7 @@ export class NotebookPage {
       restartKernel: () => void this.client.restartKernel().catch((e) => toast(`Restart failed: ${e.message}`, "error")),
       interrupt: () => void this.client.interruptKernel().catch((e) => toast(`Interrupt failed: ${e.message}`, "error")),
     });
+    this.modes = new ModeControls({ send: (op) => this.send(op), staleCount: () => this.staleCount() }).attach(this.chrome.el);
     delegateCellEvents(this.chrome.cellsHost, (id) => this.views.get(id), this.actions);
     this.observer = new IntersectionObserver((entries) => this.visible(entries), { rootMargin: "600px 0px" });
     this.model.listen((change) => this.changed(change));
@@ -120,6 +123,7 @@ export class NotebookPage {
         for (const id of this.views.keys()) this.dirty.add(id);
         this.cascadeDirty = true;
         this.chrome.setDatabase(this.model.database);
+        this.modes.showMode(this.model.mode);
         this.chrome.setNotice(this.model.notebookError ? `The notebook file could not be loaded or saved: ${this.model.notebookError}` : null);
         break;
       case "structure":
@@ -155,6 +159,7 @@ export class NotebookPage {
     let complete = true;
     if (this.structureDirty) complete = this.reconcile();
     for (const id of this.dirty) this.updateView(id);
+    if (this.dirty.size) this.modes.refresh();
     this.dirty.clear();
     if (this.cascadeDirty) {
       this.cascadeDirty = false;
@@ -290,7 +295,15 @@ export class NotebookPage {
     setType: (id: string, type: CellType) => this.setType(id, type),
     setName: (id: string, _name: string | null) => this.sendEdit(id, this.runOnEdit),
     dialect: () => this.model.dialect,
+    option: (id: string, action: "disable" | "cache") => {
+      const op = optionOp(this.model.cell(id), action);
+      if (op) void this.send(op);
+    },
   };
+
+  private staleCount(): number {
+    return this.model.viewOrder().filter((id) => this.model.cell(id)?.status === "stale").length;
+  }
 
   private select(id: string, edit: boolean): void {
     const changed = id !== this.selected;
@@ -433,7 +446,7 @@ export class NotebookPage {
 
   private opFailed(op: Op, error: { code: string; message: string }): void {
     toast(`${op.op} failed: ${error.message}`, "error");
-    if ("cell_id" in op) this.dirty.add(op.cell_id);
+    if ("cell_id" in op && op.cell_id) this.dirty.add(op.cell_id);
     this.schedule();
   }
 }

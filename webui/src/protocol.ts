@@ -1,7 +1,7 @@
 // The shapes of the kernel's `reactive` comm (docs/protocol.md) and of the
 // Jupyter messages the page exchanges with the gateway.
 
-export type Status = "idle" | "stale" | "queued" | "running" | "success" | "error" | "blocked";
+export type Status = "idle" | "stale" | "queued" | "running" | "success" | "error" | "blocked" | "disabled";
 export type CellType = "python" | "sql" | "markdown";
 
 export interface CellError {
@@ -43,6 +43,11 @@ export interface Cell {
   error: CellError | null;
   outputs: Output[];
   diagnostics?: Diagnostic[];
+  /** Expensive notebooks (PROTOCOL.md section 8); absent from older kernels. */
+  disabled?: boolean;
+  cache?: boolean;
+  cached?: boolean;
+  disabled_by?: string | null;
 }
 
 export interface StatusEntry {
@@ -52,6 +57,10 @@ export interface StatusEntry {
   error: CellError | null;
   /** Present in the `statuses` of cell events: an operation on another cell may change them. */
   diagnostics?: Diagnostic[];
+  /** A status event of a cell restored from the result cache. */
+  cached?: boolean;
+  /** In the `statuses` of cell events: the disabled ancestor that stops the cell. */
+  disabled_by?: string | null;
 }
 
 export interface Snapshot {
@@ -61,6 +70,7 @@ export interface Snapshot {
   notebook_path: string | null;
   notebook_error: string | null;
   protocol: number;
+  mode?: string;
 }
 
 export type KernelEvent =
@@ -75,7 +85,7 @@ export type KernelEvent =
       plan: string[];
     }
   | ({ event: "cell_status"; cascade_id: string; index: number; total: number } & StatusEntry)
-  | { event: "cell_statuses"; cascade_id: string; total: number; statuses: (StatusEntry & { index: number })[] }
+  | { event: "cell_statuses"; cascade_id: string | null; total: number; statuses: (StatusEntry & { index: number })[] }
   | {
       event: "cascade_finished";
       cascade_id: string;
@@ -104,7 +114,11 @@ export type Op =
   | { op: "delete"; cell_id: string }
   | { op: "move"; cell_id: string; after: string | null }
   | { op: "set_database"; url: string }
-  | { op: "export"; format: "html" };
+  | { op: "export"; format: "html" }
+  | { op: "run_all" }
+  | { op: "configure"; mode?: "auto" | "lazy"; cache_limit_mb?: number }
+  | { op: "configure_cell"; cell_id: string; disabled?: boolean; cache?: boolean }
+  | { op: "clear_cache"; cell_id?: string };
 
 export interface Header {
   msg_id: string;
