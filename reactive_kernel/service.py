@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from . import inspect_routes
 from .core import protocol
 from .core.cells import Status
 from .core.nbformat_percent import NotebookCell, NotebookDoc
@@ -55,6 +56,8 @@ class ReactiveService:
         """Cells the file has as markdown: kept as comment cells, saved back as such."""
         self._cascade_lock = asyncio.Lock()
         self.summary = True
+        self.variables = inspect_routes.variables_feed(self)
+        """The variables panel's feed (``variables`` op and events)."""
         self.diagnostics = NotebookDiagnostics(notebook)
         """Keeps each cell's ``diagnostics`` current; called after every cell change."""
         """Append a cascade summary to a run cell's output (see core/summary.py)."""
@@ -218,7 +221,9 @@ class ReactiveService:
             plan = self.notebook.plan(roots, include_roots=include_roots)
             if not plan.order and not plan.blocked:
                 return None
-            return await self.runner.run(plan, trigger)
+            result = await self.runner.run(plan, trigger)
+            self.variables.changed(trigger.parent)
+            return result
 
     async def run_all(self, parent: dict[str, Any]) -> CascadeResult | None:
         """One cascade over every idle or stale cell and what depends on them
@@ -430,3 +435,4 @@ _ROUTES: dict[type, Callable[[ReactiveService, Any, dict[str, Any]], Awaitable[d
     protocol.Snapshot: _snapshot,
     protocol.Configure: _configure,
 }
+_ROUTES.update(inspect_routes.ROUTES)

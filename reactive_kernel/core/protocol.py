@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import inspect_requests
 from .cells import Cell
 from .notebook import OpError
 from .quoting import quote
@@ -184,6 +185,8 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
                 "'configure': 'status_events' must be \"batched\" or \"per_cell\".",
             )
         return Configure(req, summary, form)
+    if op in inspect_requests.OPS:
+        return inspect_requests.parse(op, req, data)  # type: ignore[return-value]
     raise OpError(
         "unknown_op",
         f"Unknown op {quote(op)}: use create, register, run, run_all, delete, move, "
