@@ -7,9 +7,11 @@ import type {
   KernelEvent,
   Op,
   Output,
+  ParentsMap,
   Snapshot,
   Status,
   StatusEntry,
+  Variable,
 } from "./protocol";
 import { FINAL } from "./protocol";
 
@@ -28,7 +30,8 @@ export type Change =
   | { kind: "structure" }
   | { kind: "cell"; id: string }
   | { kind: "cascade" }
-  | { kind: "meta" };
+  | { kind: "meta" }
+  | { kind: "variables" };
 
 const MAX_STREAM_CHARS = 200_000;
 
@@ -89,6 +92,8 @@ export class NotebookModel {
   notebookPath: string | null = null;
   notebookError: string | null = null;
   cascade: Cascade | null = null;
+  /** The kernel's user names, once the variables panel subscribed. */
+  variables: Variable[] = [];
   /** Set once the first snapshot arrived. */
   loaded = false;
 
@@ -174,6 +179,7 @@ export class NotebookModel {
         this.structureChanged();
         this.changed(e.cell.id);
         this.statuses(e.statuses);
+        this.parents(e.parents);
         break;
       }
       case "cell_updated": {
@@ -181,6 +187,7 @@ export class NotebookModel {
         this.cells.set(e.cell.id, { ...old, ...e.cell, outputs: e.cell.outputs ?? old?.outputs ?? [] });
         this.changed(e.cell.id);
         this.statuses(e.statuses);
+        this.parents(e.parents);
         break;
       }
       case "cell_deleted":
@@ -188,6 +195,7 @@ export class NotebookModel {
         this.order = this.order.filter((id) => id !== e.cell_id);
         this.structureChanged();
         this.statuses(e.statuses);
+        this.parents(e.parents);
         break;
       case "cell_moved": {
         this.order = this.order.filter((id) => id !== e.cell_id);
@@ -227,6 +235,10 @@ export class NotebookModel {
         }
         break;
       }
+      case "variables":
+        this.variables = e.variables;
+        this.listener({ kind: "variables" });
+        break;
       case "database_changed":
         this.database = e.url;
         this.dialect = e.dialect;
@@ -313,6 +325,16 @@ export class NotebookModel {
       cell.error = s.error;
       if (s.diagnostics) cell.diagnostics = s.diagnostics;
       this.changed(s.cell_id);
+    }
+  }
+
+  /** New edges of other cells (the kernel owns the graph; nothing is derived here). */
+  private parents(map: ParentsMap | undefined): void {
+    for (const [id, parents] of Object.entries(map ?? {})) {
+      const cell = this.cells.get(id);
+      if (!cell) continue;
+      cell.parents = parents;
+      this.changed(id);
     }
   }
 

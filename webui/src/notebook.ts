@@ -11,7 +11,10 @@ import { commandKeys } from "./keyboard";
 import { type Change, NotebookModel } from "./model";
 import { Chrome } from "./panels";
 import { perf } from "./perf";
-import type { Cell, CellType, Op, Reply } from "./protocol";
+import { shouldRunOnOpen } from "./run_policy";
+import type { Cell, CellType, Op, Reply, Variable } from "./protocol";
+import { setPageFetcher, type TablePage, type TableSort } from "./table";
+import { VariablesPanel } from "./variables";
 
 const EDIT_DEBOUNCE_MS = 400;
 const FIRST_CHUNK = 40;
@@ -22,6 +25,7 @@ export class NotebookPage {
   readonly model = new NotebookModel();
   readonly client: ReactiveClient;
   private readonly chrome: Chrome;
+  private readonly variables: VariablesPanel;
   private readonly views = new Map<string, CellView>();
   private readonly timers = new Map<string, number>();
   private readonly dirty = new Set<string>();
@@ -38,6 +42,7 @@ export class NotebookPage {
   private readonly observer: IntersectionObserver;
   private renderedOnce = false;
   private healthDetail = "";
+  private syncedOnce = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -55,6 +60,7 @@ export class NotebookPage {
       synced: () => {
         perf.mark("snapshot");
         this.selectFallback();
+        this.afterSync();
       },
       outbox: (count) => {
         this.chrome.setHealth(this.client.health, this.healthDetail, count);
@@ -75,7 +81,13 @@ export class NotebookPage {
       setDatabase: (url) => void this.setDatabase(url),
       restartKernel: () => void this.client.restartKernel().catch((e) => toast(`Restart failed: ${e.message}`, "error")),
       interrupt: () => void this.client.interruptKernel().catch((e) => toast(`Interrupt failed: ${e.message}`, "error")),
+      toggleVariables: (open) => this.toggleVariables(open),
+      runAll: () => this.runAll(),
+      restartAndRunAll: () => void this.client.restartKernel().then(() => this.runAll(), (e) => toast(`Restart failed: ${e.message}`, "error")),
     });
+    this.variables = new VariablesPanel((id) => this.jumpTo(id), (id) => this.cellName(id));
+    this.chrome.varsHost.append(this.variables.el);
+    setPageFetcher((name, offset, limit, sort) => this.tablePage(name, offset, limit, sort));
     delegateCellEvents(this.chrome.cellsHost, (id) => this.views.get(id), this.actions);
     this.observer = new IntersectionObserver((entries) => this.visible(entries), { rootMargin: "600px 0px" });
     this.model.listen((change) => this.changed(change));
@@ -88,6 +100,9 @@ export class NotebookPage {
       move: (d) => this.selected && this.move(this.selected, d),
       toType: (type) => this.selected && this.setType(this.selected, type),
       command: () => this.selected && this.escape(this.selected),
+      runAll: () => this.runAll(),
+      restart: () => void this.client.restartKernel().catch((e) => toast(`Restart failed: ${e.message}`, "error")),
+      interrupt: () => void this.client.interruptKernel().catch((e) => toast(`Interrupt failed: ${e.message}`, "error")),
     });
     root.replaceChildren(this.chrome.el);
     document.title = `${path.split("/").pop()} · reactive`;
@@ -97,6 +112,7 @@ export class NotebookPage {
 
   destroy(): void {
     this.client.stop();
+    setPageFetcher(null);
     this.removeKeys();
     this.observer.disconnect();
     cancelAnimationFrame(this.frame);
@@ -125,6 +141,9 @@ export class NotebookPage {
       case "cascade":
         this.cascadeDirty = true;
         break;
+      case "variables":
+        this.variables.set(this.model.variables);
+        return;
       case "meta":
         this.chrome.setDatabase(this.model.database);
         for (const view of this.views.values()) view.refreshLanguage();
@@ -257,10 +276,7 @@ export class NotebookPage {
 
   private drawGraph(): void {
     const cells = this.model.viewOrder().map((id) => this.model.cell(id)).filter((c): c is Cell => !!c);
-    this.graph = renderGraph(this.chrome.graphHost, cells, this.selected, (id) => {
-      this.select(id, false);
-      this.views.get(id)?.el.scrollIntoView({ block: "center", behavior: "smooth" });
-    });
+    this.graph = renderGraph(this.chrome.graphHost, cells, this.selected, (id) => this.jumpTo(id));
     this.highlightLineage(this.selected);
   }
 
@@ -296,6 +312,57 @@ export class NotebookPage {
       this.graphDirty = true;
       this.schedule();
     }
+  }
+
+  /** Run every cell that is not up to date (the `run_all` op). */
+  private runAll(): void {
+    void this.send({ op: "run_all" });
+  }
+
+  /** Select a cell and scroll it to the middle (graph nodes, variables' cells). */
+  private jumpTo(id: string): void {
+    this.select(id, false);
+    const view = this.views.get(id);
+    view?.el.scrollIntoView({ block: "center" });
+    view?.el.focus({ preventScroll: true });
+  }
+
+  /** "cell 3 · total": where a cell is and what it defines first. */
+  private cellName(id: string): string {
+    const at = this.model.viewOrder().indexOf(id);
+    return at < 0 ? id : `cell ${at + 1}`;
+  }
+
+  private toggleVariables(open: boolean): void {
+    this.variables.el.hidden = !open;
+    if (open) {
+      this.variables.draw();
+      void this.subscribeVariables();
+    }
+  }
+
+  /** Ask for the variables and for a `variables` event after every cascade. */
+  private async subscribeVariables(): Promise<void> {
+    const reply = await this.client.send({ op: "variables", subscribe: true });
+    if (reply.ok && Array.isArray(reply.variables)) {
+      this.model.variables = reply.variables as Variable[];
+      this.variables.set(this.model.variables);
+    }
+  }
+
+  private async tablePage(name: string, offset: number, limit: number, sort: TableSort | null): Promise<TablePage> {
+    const reply = await this.client.send({ op: "table_page", name, offset, limit, sort });
+    if (!reply.ok) throw new Error(reply.error?.message ?? "the page could not be fetched");
+    return reply.page as TablePage;
+  }
+
+  /** The first sync of this page may run the notebook (see run_policy.ts). */
+  private afterSync(): void {
+    const first = !this.syncedOnce;
+    this.syncedOnce = true;
+    const cells = this.model.order.map((id) => this.model.cells.get(id)).filter((c): c is Cell => !!c);
+    if (shouldRunOnOpen(cells, first)) this.runAll();
+    if (this.variables.open) void this.subscribeVariables(); // a restarted kernel forgot it
   }
 
   private selectFallback(): void {

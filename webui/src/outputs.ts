@@ -2,6 +2,7 @@
 
 import { h } from "./dom";
 import { sanitizedFragment } from "./sanitize";
+import { renderTable, TABLE_MIME, type TablePage } from "./table";
 import type { MimeBundle, Output } from "./protocol";
 
 const ANSI = /\x1b\[([0-9;]*)m/g;
@@ -62,6 +63,7 @@ function text(value: unknown): string {
 }
 
 function renderBundle(data: MimeBundle): HTMLElement {
+  if (data[TABLE_MIME] && typeof data[TABLE_MIME] === "object") return renderTable(data[TABLE_MIME] as TablePage);
   if (data["text/html"] !== undefined) {
     const div = h("div", { class: "output-html" });
     div.append(sanitizedFragment(text(data["text/html"]))); // untrusted: see sanitize.ts

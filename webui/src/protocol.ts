@@ -43,6 +43,8 @@ export interface Cell {
   error: CellError | null;
   outputs: Output[];
   diagnostics?: Diagnostic[];
+  /** The cells this one reads from, as the kernel's graph has them (the only source of edges). */
+  parents?: string[];
 }
 
 export interface StatusEntry {
@@ -54,6 +56,9 @@ export interface StatusEntry {
   diagnostics?: Diagnostic[];
 }
 
+/** Other cells whose edges an operation changed, with their new `parents`. */
+export type ParentsMap = Record<string, string[]>;
+
 export interface Snapshot {
   cells: Cell[];
   database: string | null;
@@ -64,9 +69,9 @@ export interface Snapshot {
 }
 
 export type KernelEvent =
-  | { event: "cell_created"; cell: Cell; index: number; statuses?: StatusEntry[] }
-  | { event: "cell_updated"; cell: Cell; statuses?: StatusEntry[] }
-  | { event: "cell_deleted"; cell_id: string; statuses?: StatusEntry[] }
+  | { event: "cell_created"; cell: Cell; index: number; statuses?: StatusEntry[]; parents?: ParentsMap }
+  | { event: "cell_updated"; cell: Cell; statuses?: StatusEntry[]; parents?: ParentsMap }
+  | { event: "cell_deleted"; cell_id: string; statuses?: StatusEntry[]; parents?: ParentsMap }
   | { event: "cell_moved"; cell_id: string; index: number }
   | {
       event: "cascade_started";
@@ -86,6 +91,7 @@ export type KernelEvent =
       duration_ms: number;
     }
   | { event: "database_changed"; url: string | null; dialect: string | null }
+  | { event: "variables"; variables: Variable[] }
   | Reply;
 
 export interface Reply {
@@ -103,7 +109,18 @@ export type Op =
   | { op: "run"; cell_id: string }
   | { op: "delete"; cell_id: string }
   | { op: "move"; cell_id: string; after: string | null }
-  | { op: "set_database"; url: string };
+  | { op: "set_database"; url: string }
+  | { op: "run_all" }
+  | { op: "variables"; subscribe?: boolean }
+  | { op: "table_page"; name: string; offset: number; limit: number; sort?: { column: string; descending: boolean } | null };
+
+/** An entry of the variables panel (`variables` op and event). */
+export interface Variable {
+  name: string;
+  type: string;
+  summary: string;
+  cell_id: string | null;
+}
 
 export interface Header {
   msg_id: string;
