@@ -361,7 +361,7 @@ export class NotebookPage {
     const first = !this.syncedOnce;
     this.syncedOnce = true;
     const cells = this.model.order.map((id) => this.model.cells.get(id)).filter((c): c is Cell => !!c);
-    if (shouldRunOnOpen(cells, first)) this.runAll();
+    if (shouldRunOnOpen(cells, first, this.client.kernelRestarts)) this.runAll();
     if (this.variables.open) void this.subscribeVariables(); // a restarted kernel forgot it
   }
 
