@@ -17,6 +17,17 @@ import { setPageFetcher, type TablePage, type TableSort } from "./table";
 import { VariablesPanel } from "./variables";
 
 const EDIT_DEBOUNCE_MS = 400;
+
+/** Run `work` when the browser is idle; `more()` says whether time is left. */
+function idleTask(work: (more: () => boolean) => void): number {
+  if (typeof requestIdleCallback === "function") {
+    return requestIdleCallback((d) => work(() => d.timeRemaining() > 1), { timeout: 500 });
+  }
+  return window.setTimeout(() => {
+    const end = performance.now() + 8;
+    work(() => performance.now() < end);
+  }, 16);
+}
 const FIRST_CHUNK = 40;
 const LATER_CHUNK = 1000;
 const RUN_ON_EDIT_KEY = "reactive.runOnEdit";
@@ -43,6 +54,8 @@ export class NotebookPage {
   private renderedOnce = false;
   private healthDetail = "";
   private syncedOnce = false;
+  private readonly toHighlight = new Set<string>();
+  private highlightTask = 0;
 
   constructor(
     private readonly root: HTMLElement,
@@ -264,8 +277,25 @@ export class NotebookPage {
 
   private visible(entries: IntersectionObserverEntry[]): void {
     for (const entry of entries) {
-      this.views.get((entry.target as HTMLElement).dataset.cellId ?? "")?.setVisible(entry.isIntersecting);
+      const id = (entry.target as HTMLElement).dataset.cellId ?? "";
+      if (entry.isIntersecting) this.toHighlight.add(id);
+      else {
+        this.toHighlight.delete(id);
+        this.views.get(id)?.setVisible(false);
+      }
     }
+    if (this.toHighlight.size && !this.highlightTask) this.highlightTask = idleTask((more) => this.highlightSome(more));
+  }
+
+  /** Syntax colours for cells that came into view, in idle time: scrolling frames stay short. */
+  private highlightSome(more: () => boolean): void {
+    this.highlightTask = 0;
+    for (const id of this.toHighlight) {
+      if (!more()) break;
+      this.toHighlight.delete(id);
+      this.views.get(id)?.setVisible(true);
+    }
+    if (this.toHighlight.size) this.highlightTask = idleTask((m) => this.highlightSome(m));
   }
 
   private label(id: string): string {
