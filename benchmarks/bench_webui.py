@@ -25,6 +25,13 @@ Needs the built web UI (``webui/build.sh``), ``pip install playwright`` and
    difference is transport + browser), and next to the same cascade seen by
    a plain Python WebSocket client (tests/gateway/gwtools.py), which renders
    nothing: the browser's own cost is the difference between the two.
+3. Scrolling the opened notebook from top to bottom, one step per animation
+   frame: frame-interval median, p95 and max, and frames over 50 ms.
+
+Issue 13's targets: ``--cells 5000`` first cells painted < 1 s, every cell
+painted < 2 s, smooth scrolling; ``--chain 1000``: the last status painted within
+50 ms of the kernel's last event ("cascade_finished received -> last status
+painted").
 """
 
 from __future__ import annotations
@@ -71,6 +78,30 @@ def open_notebook(browser: Any, gw: GatewayProcess, name: str) -> tuple[Any, Any
         timeout=TIMEOUT_MS,
     )
     return context, page
+
+
+SCROLL_JS = """
+async ([steps, px]) => {
+  // scroll by `px` per frame (0: the whole page in `steps` jumps, as dragging the
+  // scrollbar does), recording frame intervals
+  const frames = [];
+  window.scrollTo(0, 0);
+  await new Promise((r) => requestAnimationFrame(() => r()));
+  let last = performance.now();
+  const whole = Math.floor((document.scrollingElement.scrollHeight - innerHeight) / steps);
+  const step = Math.max(1, px || whole);
+  for (let i = 0; i < steps; i++) {
+    window.scrollBy(0, step);
+    await new Promise((r) => requestAnimationFrame(() => r()));
+    const now = performance.now();
+    frames.push(now - last);
+    last = now;
+  }
+  frames.sort((a, b) => a - b);
+  const at = (q) => frames[Math.min(frames.length - 1, Math.floor(q * frames.length))];
+  return { median: at(0.5), p95: at(0.95), max: frames[frames.length - 1], long: frames.filter((f) => f > 50).length, n: frames.length };
+}
+"""
 
 
 def run_all(page: Any, last: str) -> None:
@@ -218,12 +249,16 @@ def report(browser: Any, gw: GatewayProcess, args: Any) -> None:
     marks = ("snapshot", "first-render", "first-painted", "all-rendered", "all-painted")
     rows: dict[str, list[float]] = {k: [] for k in marks}
     counts: list[int] = []
+    scrolls: list[dict[str, float]] = []
+    jumps: list[dict[str, float]] = []
     for _ in range(args.repeat):
         context, page = open_notebook(browser, gw, "big.py")
         first = page.evaluate("() => window.__reactive.perf.first")
         for k in marks:
             rows[k].append(first[k])
         counts.append(page.locator("section.cell").count())
+        scrolls.append(page.evaluate(SCROLL_JS, [300, 120]))
+        jumps.append(page.evaluate(SCROLL_JS, [100, 0]))
         context.close()
     snap = median(rows["snapshot"])
     print(
@@ -240,6 +275,13 @@ def report(browser: Any, gw: GatewayProcess, args: Any) -> None:
     }
     for k in marks:
         print(f"   | {labels[k]} | {median(rows[k]):.0f} | {median(rows[k]) - snap:.0f} |")
+    for what, runs in (("120 px per frame, 300 frames", scrolls), ("whole page in 100 jumps", jumps)):
+        frame = {k: median([s[k] for s in runs]) for k in ("median", "p95", "max", "long")}
+        print(
+            f"   scrolling {what}: frame median {frame['median']:.1f} ms, "
+            f"p95 {frame['p95']:.1f} ms, max {frame['max']:.0f} ms, "
+            f"{frame['long']:.0f} frames over 50 ms"
+        )
 
     # -- 2. cascade over a chain --------------------------------------------------------
     context, page = open_notebook(browser, gw, "chain.py")

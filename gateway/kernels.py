@@ -97,6 +97,7 @@ class ManagedKernel:
             "last_activity": self.last_activity,
             "execution_state": self.execution_state,
             "connections": len(self.clients),
+            "restarts": self.restarts,  # automatic restarts after deaths (front ends' run-on-open)
         }
         if self.reason:
             model["reason"] = self.reason

@@ -37,6 +37,7 @@ from .runtime.recording import OutputRouter, RecordingSession
 from .runtime.sql_cell import SqlCellRunner
 from .runtime.sql_lazy import LazySqlEngine, SqlError
 from .runtime.widgets import WidgetInputs
+from .runtime.table_page import install_formatter as install_table_formatter
 from .service import ReactiveService
 
 COMM_TYPES = ("comm_open", "comm_msg", "comm_close")
@@ -160,6 +161,7 @@ class ReactiveKernel(IPythonKernel):
         from .magics import ReactiveMagics
 
         self.shell.register_magics(ReactiveMagics(self.shell, kernel=self))
+        install_table_formatter(self.shell)  # paginated DataFrames (runtime/table_page.py)
         if self.notebook_path:
             self.reactive.bind_file(NotebookFile(self.notebook_path))
             if self.reactive.file_error:

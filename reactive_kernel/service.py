@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from . import inspect_routes
 from .core import protocol
 from .core.cells import Status
 from .core.markdown_cells import file_code, file_type, kernel_cell
@@ -59,6 +60,8 @@ class ReactiveService:
         self._cascade_lock = asyncio.Lock()
         self.summary = True
         """Append a cascade summary to a run cell's output (see core/summary.py)."""
+        self.variables = inspect_routes.variables_feed(self)
+        """The variables panel's feed (``variables`` op and events)."""
         self.diagnostics = NotebookDiagnostics(notebook)
         """Keeps each cell's ``diagnostics`` current; called after every cell change."""
         self.after_cascade: list[Callable[[CascadeResult], None]] = []
@@ -235,6 +238,7 @@ class ReactiveService:
             result = await self.runner.run(plan, trigger)
             for hook in self.after_cascade:
                 hook(result)
+            self.variables.changed(trigger.parent)
             return result
 
     async def run_all(self, parent: dict[str, Any]) -> CascadeResult | None:
@@ -469,3 +473,4 @@ _ROUTES: dict[type, Callable[[ReactiveService, Any, dict[str, Any]], Awaitable[d
     protocol.ConfigureCell: configure_cell,
     protocol.ClearCache: clear_cache,
 }
+_ROUTES.update(inspect_routes.ROUTES)

@@ -64,6 +64,8 @@ export interface IKernelCell {
   code: string;
   reads: string[];
   writes: string[];
+  /** The cells this one reads from, as the kernel's graph has them. */
+  parents?: string[];
   status: CellStatus;
   execution_count: number | null;
   error: ICellError | null;
@@ -126,37 +128,23 @@ export interface IDependencies {
 
 /**
  * The cells `cellId` depends on (transitively) and the cells that depend on
- * it, from the cells' reads and writes as the kernel analysed them. A name
- * defined by several cells (a conflict the kernel blocks) links to all of them.
+ * it, from the `parents` the kernel publishes with every cell. The kernel is
+ * the only owner of dependency logic (builtin shadowing, owners of names
+ * defined twice, blocked cells): nothing here looks at reads or writes.
  */
 export function dependencies(cells: IKernelCell[], cellId: string): IDependencies {
-  const writers = new Map<string, string[]>();
+  const parents = new Map<string, string[]>();
+  const children = new Map<string, string[]>();
   for (const cell of cells) {
-    for (const name of cell.writes) {
-      if (isLinking(name)) {
-        const list = writers.get(name) ?? [];
-        list.push(cell.id);
-        writers.set(name, list);
-      }
-    }
-  }
-  const parents = new Map<string, Set<string>>();
-  const children = new Map<string, Set<string>>();
-  for (const cell of cells) {
-    const mine = new Set<string>();
-    for (const name of cell.reads) {
-      for (const writer of (isLinking(name) && writers.get(name)) || []) {
-        if (writer !== cell.id) {
-          mine.add(writer);
-          const kids = children.get(writer) ?? new Set<string>();
-          kids.add(cell.id);
-          children.set(writer, kids);
-        }
-      }
-    }
+    const mine = cell.parents ?? [];
     parents.set(cell.id, mine);
+    for (const parent of mine) {
+      const kids = children.get(parent) ?? [];
+      kids.push(cell.id);
+      children.set(parent, kids);
+    }
   }
-  const walk = (edges: Map<string, Set<string>>): Set<string> => {
+  const walk = (edges: Map<string, string[]>): Set<string> => {
     const seen = new Set<string>();
     const stack = [...(edges.get(cellId) ?? [])];
     while (stack.length) {

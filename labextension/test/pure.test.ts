@@ -8,18 +8,12 @@ import { test } from 'node:test';
 import { dependencies, IKernelCell, isSummary, planMoves } from '../src/protocol';
 import { KernelState } from '../src/state';
 
-function cell(id: string, reads: string[], writes: string[]): IKernelCell {
-  return { id, type: 'python', code: '', reads, writes, status: 'success', execution_count: 1, error: null };
+function cell(id: string, parents: string[], reads: string[] = [], writes: string[] = []): IKernelCell {
+  return { id, type: 'python', code: '', reads, writes, parents, status: 'success', execution_count: 1, error: null };
 }
 
-test('dependencies: ancestors and descendants, transitively', () => {
-  const cells = [
-    cell('a', [], ['a']),
-    cell('b', ['a'], ['b']),
-    cell('c', ['b'], []),
-    cell('d', ['a', '_p'], ['_p']),
-    cell('e', ['_p'], ['e']) // private names never link cells
-  ];
+test('dependencies: ancestors and descendants, transitively, from parents', () => {
+  const cells = [cell('a', []), cell('b', ['a']), cell('c', ['b']), cell('d', ['a']), cell('e', [])];
   const b = dependencies(cells, 'b');
   assert.deepEqual([...b.ancestors].sort(), ['a']);
   assert.deepEqual([...b.descendants].sort(), ['c']);
@@ -29,8 +23,23 @@ test('dependencies: ancestors and descendants, transitively', () => {
   assert.deepEqual([...dependencies(cells, 'unknown').ancestors], []);
 });
 
+test('dependencies: reads and writes are never used (the kernel owns the graph)', () => {
+  // `b` reads `len`, which `a` shadows: only the kernel knows the edge; and `c`
+  // writes `x` as `a` does (blocked), which links nothing the kernel did not say.
+  const cells = [
+    cell('a', [], [], ['len', 'x']),
+    cell('b', ['a'], ['q'], []),
+    cell('c', [], ['len'], ['x'])
+  ];
+  assert.deepEqual([...dependencies(cells, 'a').descendants], ['b']);
+  assert.deepEqual([...dependencies(cells, 'c').ancestors], []);
+  // a cell object without `parents` (an older kernel) has no edges rather than guessed ones
+  const old = [{ ...cell('z', []), parents: undefined }, cell('y', [], ['z'], [])];
+  assert.deepEqual([...dependencies(old, 'y').ancestors], []);
+});
+
 test('dependencies: a cycle terminates and excludes the cell itself', () => {
-  const cells = [cell('x', ['y'], ['x']), cell('y', ['x'], ['y'])];
+  const cells = [cell('x', ['y']), cell('y', ['x'])];
   const x = dependencies(cells, 'x');
   assert.deepEqual([...x.ancestors], ['y']);
   assert.deepEqual([...x.descendants], ['y']);

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import inspect_requests
 from .cells import Cell
 from .modes import MODES
 from .notebook import OpError
@@ -251,10 +252,12 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
         if (a.opt_text("format") or "html") != "html":
             raise OpError("bad_request", "'export': the only format is \"html\".")
         return Export(req)
+    if op in inspect_requests.OPS:
+        return inspect_requests.parse(op, req, data)  # type: ignore[return-value]
     raise OpError(
         "unknown_op",
         f"Unknown op {quote(op)}: use create, register, run, run_all, delete, move, "
-        "set_database, snapshot, configure, configure_cell, clear_cache or export.",
+        "set_database, snapshot, configure, configure_cell, clear_cache, export, variables or table_page.",
     )
 
 

@@ -9,7 +9,7 @@ traceback through SQLAlchemy), and interrupts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
 from IPython.display import publish_display_data
@@ -17,6 +17,14 @@ from IPython.display import publish_display_data
 from .executor import Executor
 from .sql_lazy import SqlError
 from .sql_table import display_data
+from .table_page import TABLE_MIME, first_page
+
+
+def with_pages(bundle: dict[str, Any], name: str | None, ns: dict[str, Any]) -> dict[str, Any]:
+    """A named result is paginated: add the first page for the table view."""
+    if name and ns.get(name) is not None:
+        bundle = {**bundle, TABLE_MIME: first_page(name, ns[name])}
+    return bundle
 
 if TYPE_CHECKING:  # SQLAlchemy is loaded when a notebook first uses SQL
     from .sql import SqlEngine
@@ -46,7 +54,7 @@ def run_sql(shell: InteractiveShell, engine: SqlEngine, code: str, name: str | N
     if name:
         shell.user_ns[name] = result.value() if result is not None else None
     if result is not None:
-        publish_display_data(display_data(result))
+        publish_display_data(with_pages(display_data(result), name, shell.user_ns))
 
 
 class SqlCellRunner:
@@ -76,7 +84,7 @@ class SqlCellRunner:
             if cell.name:
                 shell.user_ns[cell.name] = result.value() if result is not None else None
             if result is not None:
-                publish_display_data(display_data(result))
+                publish_display_data(with_pages(display_data(result), cell.name, shell.user_ns))
         except SqlError as exc:
             error = exc
             show_error(shell, exc, sql_error_lines(exc))

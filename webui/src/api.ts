@@ -19,7 +19,7 @@ export interface NotebookEntry {
 export interface SessionModel {
   id: string;
   path: string;
-  kernel: { id: string; name: string; execution_state: string } | null;
+  kernel: { id: string; name: string; execution_state: string; restarts?: number } | null;
 }
 
 /**

@@ -3,6 +3,7 @@
 // `python -m reactive_kernel export`); the page only saves what it returns.
 // The toolbar's download button calls `downloadHtml(page.client)`.
 
+import { toast } from "./dom";
 import type { ReactiveClient } from "./kernel";
 
 /** Ask the kernel for the page and save it as `<notebook>.html`. */
@@ -20,4 +21,13 @@ export async function downloadHtml(client: ReactiveClient): Promise<string> {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
   return filename;
+}
+
+/** The toolbar's Export HTML button: download, or say why not. */
+export async function exportHtml(client: ReactiveClient): Promise<void> {
+  try {
+    await downloadHtml(client);
+  } catch (e) {
+    toast(`Export failed: ${e instanceof Error ? e.message : String(e)}`, "error");
+  }
 }

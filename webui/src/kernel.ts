@@ -52,6 +52,8 @@ export class ReactiveClient {
   kernelId: string | null = null;
   health: Health = "connecting";
   kernelBusy = false;
+  /** How often the gateway restarted this kernel after a death (0: never died). */
+  kernelRestarts = 0;
   private outbox: Pending[] = [];
   private syncReq: string | null = null;
   private syncTimer: number | undefined;
@@ -205,6 +207,7 @@ export class ReactiveClient {
     }
     if (!session.kernel) throw new Error("the session has no kernel");
     this.kernelId = session.kernel.id;
+    this.kernelRestarts = session.kernel.restarts ?? 0;
     return this.api.channelsUrl(session.kernel.id, this.channel.session);
   }
 

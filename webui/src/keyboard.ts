@@ -10,6 +10,10 @@ export interface CommandTarget {
   move(delta: -1 | 1): void;
   toType(type: "python" | "sql" | "markdown"): void;
   command(): void;
+  /** The notebook-wide commands of JupyterLab's command mode. */
+  runAll(): void;
+  restart(): void;
+  interrupt(): void;
 }
 
 const DOUBLE_PRESS_MS = 600;
@@ -22,6 +26,18 @@ function typing(target: EventTarget | null): boolean {
 /** Install the command-mode keys on `root`; returns a function that removes them. */
 export function commandKeys(root: HTMLElement, target: CommandTarget): () => void {
   let lastD = 0;
+  let last0 = 0;
+  let lastI = 0;
+  /** JupyterLab's double presses (`D D`, `0 0`, `I I`): true on the second one. */
+  const twice = (previous: number, set: (t: number) => void): boolean => {
+    const now = performance.now();
+    if (now - previous < DOUBLE_PRESS_MS) {
+      set(0);
+      return true;
+    }
+    set(now);
+    return false;
+  };
   const onKey = (e: KeyboardEvent) => {
     if (e.defaultPrevented || typing(e.target)) return;
     const onControl = e.target instanceof HTMLElement && /^(BUTTON|A)$/.test(e.target.tagName);
@@ -29,7 +45,8 @@ export function commandKeys(root: HTMLElement, target: CommandTarget): () => voi
     if (e.altKey || ((e.ctrlKey || e.metaKey) && e.key !== "Enter" && !e.shiftKey)) return;
     const key = e.key;
     let handled = true;
-    if (key === "Enter" && e.shiftKey) target.run("advance");
+    if (key === "Enter" && e.shiftKey && (e.ctrlKey || e.metaKey)) target.runAll();
+    else if (key === "Enter" && e.shiftKey) target.run("advance");
     else if (key === "Enter" && (e.ctrlKey || e.metaKey)) target.run("stay");
     else if (key === "Enter") target.edit();
     else if (key === "ArrowUp" && (e.ctrlKey || e.metaKey) && e.shiftKey) target.move(-1);
@@ -43,11 +60,11 @@ export function commandKeys(root: HTMLElement, target: CommandTarget): () => voi
     else if (key === "m") target.toType("markdown");
     else if (key === "Escape") target.command();
     else if (key === "d") {
-      const now = performance.now();
-      if (now - lastD < DOUBLE_PRESS_MS) {
-        lastD = 0;
-        target.remove();
-      } else lastD = now;
+      if (twice(lastD, (t) => (lastD = t))) target.remove();
+    } else if (key === "0") {
+      if (twice(last0, (t) => (last0 = t))) target.restart();
+    } else if (key === "i") {
+      if (twice(lastI, (t) => (lastI = t))) target.interrupt();
     } else handled = false;
     if (handled) e.preventDefault();
   };

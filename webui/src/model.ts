@@ -7,9 +7,11 @@ import type {
   KernelEvent,
   Op,
   Output,
+  ParentsMap,
   Snapshot,
   Status,
   StatusEntry,
+  Variable,
 } from "./protocol";
 import { FINAL } from "./protocol";
 
@@ -28,7 +30,8 @@ export type Change =
   | { kind: "structure" }
   | { kind: "cell"; id: string }
   | { kind: "cascade" }
-  | { kind: "meta" };
+  | { kind: "meta" }
+  | { kind: "variables" };
 
 const MAX_STREAM_CHARS = 200_000;
 
@@ -91,6 +94,8 @@ export class NotebookModel {
   /** `auto` or `lazy` (PROTOCOL.md section 8), from the last snapshot. */
   mode = "auto";
   cascade: Cascade | null = null;
+  /** The kernel's user names, once the variables panel subscribed. */
+  variables: Variable[] = [];
   /** Set once the first snapshot arrived. */
   loaded = false;
 
@@ -177,6 +182,7 @@ export class NotebookModel {
         this.structureChanged();
         this.changed(e.cell.id);
         this.statuses(e.statuses);
+        this.parents(e.parents);
         break;
       }
       case "cell_updated": {
@@ -184,6 +190,7 @@ export class NotebookModel {
         this.cells.set(e.cell.id, { ...old, ...e.cell, outputs: e.cell.outputs ?? old?.outputs ?? [] });
         this.changed(e.cell.id);
         this.statuses(e.statuses);
+        this.parents(e.parents);
         break;
       }
       case "cell_deleted":
@@ -191,6 +198,7 @@ export class NotebookModel {
         this.order = this.order.filter((id) => id !== e.cell_id);
         this.structureChanged();
         this.statuses(e.statuses);
+        this.parents(e.parents);
         break;
       case "cell_moved": {
         this.order = this.order.filter((id) => id !== e.cell_id);
@@ -230,6 +238,10 @@ export class NotebookModel {
         }
         break;
       }
+      case "variables":
+        this.variables = e.variables;
+        this.listener({ kind: "variables" });
+        break;
       case "database_changed":
         this.database = e.url;
         this.dialect = e.dialect;
@@ -318,6 +330,16 @@ export class NotebookModel {
       if (s.diagnostics) cell.diagnostics = s.diagnostics;
       cell.disabled_by = s.disabled_by ?? null;
       this.changed(s.cell_id);
+    }
+  }
+
+  /** New edges of other cells (the kernel owns the graph; nothing is derived here). */
+  private parents(map: ParentsMap | undefined): void {
+    for (const [id, parents] of Object.entries(map ?? {})) {
+      const cell = this.cells.get(id);
+      if (!cell) continue;
+      cell.parents = parents;
+      this.changed(id);
     }
   }
 

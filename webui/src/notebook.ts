@@ -4,7 +4,7 @@
 import type { Api } from "./api";
 import { CellView, delegateCellEvents } from "./cells";
 import { randomId, toast } from "./dom";
-import { downloadHtml } from "./export";
+import { downloadHtml, exportHtml } from "./export";
 import type { RunMode } from "./editor";
 import { lineage, renderGraph, type Graph } from "./graph";
 import { ReactiveClient } from "./kernel";
@@ -14,9 +14,23 @@ import { ModeControls, optionOp } from "./options";
 import { Chrome } from "./panels";
 import { attachWidgets } from "./widget_page";
 import { perf } from "./perf";
-import type { Cell, CellType, Op, Reply } from "./protocol";
+import { shouldRunOnOpen } from "./run_policy";
+import type { Cell, CellType, Op, Reply, Variable } from "./protocol";
+import { setPageFetcher, type TablePage, type TableSort } from "./table";
+import { VariablesPanel } from "./variables";
 
 const EDIT_DEBOUNCE_MS = 400;
+
+/** Run `work` when the browser is idle; `more()` says whether time is left. */
+function idleTask(work: (more: () => boolean) => void): number {
+  if (typeof requestIdleCallback === "function") {
+    return requestIdleCallback((d) => work(() => d.timeRemaining() > 1), { timeout: 500 });
+  }
+  return window.setTimeout(() => {
+    const end = performance.now() + 8;
+    work(() => performance.now() < end);
+  }, 16);
+}
 const FIRST_CHUNK = 40;
 const LATER_CHUNK = 1000;
 const RUN_ON_EDIT_KEY = "reactive.runOnEdit";
@@ -25,6 +39,7 @@ export class NotebookPage {
   readonly model = new NotebookModel();
   readonly client: ReactiveClient;
   private readonly chrome: Chrome;
+  private readonly variables: VariablesPanel;
   private readonly views = new Map<string, CellView>();
   private readonly timers = new Map<string, number>();
   private readonly dirty = new Set<string>();
@@ -43,6 +58,9 @@ export class NotebookPage {
   private healthDetail = "";
   private readonly detachWidgets: () => void;
   private readonly modes: ModeControls;
+  private syncedOnce = false;
+  private readonly toHighlight = new Set<string>();
+  private highlightTask = 0;
 
   constructor(
     private readonly root: HTMLElement,
@@ -60,6 +78,7 @@ export class NotebookPage {
       synced: () => {
         perf.mark("snapshot");
         this.selectFallback();
+        this.afterSync();
       },
       outbox: (count) => {
         this.chrome.setHealth(this.client.health, this.healthDetail, count);
@@ -81,8 +100,15 @@ export class NotebookPage {
       setDatabase: (url) => void this.setDatabase(url),
       restartKernel: () => void this.client.restartKernel().catch((e) => toast(`Restart failed: ${e.message}`, "error")),
       interrupt: () => void this.client.interruptKernel().catch((e) => toast(`Interrupt failed: ${e.message}`, "error")),
+      toggleVariables: (open) => this.toggleVariables(open),
+      runAll: () => this.runAll(),
+      exportHtml: () => void exportHtml(this.client),
+      restartAndRunAll: () => void this.client.restartKernel().then(() => this.runAll(), (e) => toast(`Restart failed: ${e.message}`, "error")),
     });
     this.modes = new ModeControls({ send: (op) => this.send(op), staleCount: () => this.staleCount() }).attach(this.chrome.el);
+    this.variables = new VariablesPanel((id) => this.jumpTo(id), (id) => this.cellName(id));
+    this.chrome.varsHost.append(this.variables.el);
+    setPageFetcher((name, offset, limit, sort) => this.tablePage(name, offset, limit, sort));
     delegateCellEvents(this.chrome.cellsHost, (id) => this.views.get(id), this.actions);
     this.observer = new IntersectionObserver((entries) => this.visible(entries), { rootMargin: "600px 0px" });
     this.model.listen((change) => this.changed(change));
@@ -95,6 +121,9 @@ export class NotebookPage {
       move: (d) => this.selected && this.move(this.selected, d),
       toType: (type) => this.selected && this.setType(this.selected, type),
       command: () => this.selected && this.escape(this.selected),
+      runAll: () => this.runAll(),
+      restart: () => void this.client.restartKernel().catch((e) => toast(`Restart failed: ${e.message}`, "error")),
+      interrupt: () => void this.client.interruptKernel().catch((e) => toast(`Interrupt failed: ${e.message}`, "error")),
     });
     root.replaceChildren(this.chrome.el);
     document.title = `${path.split("/").pop()} · reactive`;
@@ -106,6 +135,7 @@ export class NotebookPage {
   destroy(): void {
     this.detachWidgets();
     this.client.stop();
+    setPageFetcher(null);
     this.removeKeys();
     this.observer.disconnect();
     cancelAnimationFrame(this.frame);
@@ -135,6 +165,9 @@ export class NotebookPage {
       case "cascade":
         this.cascadeDirty = true;
         break;
+      case "variables":
+        this.variables.set(this.model.variables);
+        return;
       case "meta":
         this.chrome.setDatabase(this.model.database);
         for (const view of this.views.values()) view.refreshLanguage();
@@ -256,8 +289,25 @@ export class NotebookPage {
 
   private visible(entries: IntersectionObserverEntry[]): void {
     for (const entry of entries) {
-      this.views.get((entry.target as HTMLElement).dataset.cellId ?? "")?.setVisible(entry.isIntersecting);
+      const id = (entry.target as HTMLElement).dataset.cellId ?? "";
+      if (entry.isIntersecting) this.toHighlight.add(id);
+      else {
+        this.toHighlight.delete(id);
+        this.views.get(id)?.setVisible(false);
+      }
     }
+    if (this.toHighlight.size && !this.highlightTask) this.highlightTask = idleTask((more) => this.highlightSome(more));
+  }
+
+  /** Syntax colours for cells that came into view, in idle time: scrolling frames stay short. */
+  private highlightSome(more: () => boolean): void {
+    this.highlightTask = 0;
+    for (const id of this.toHighlight) {
+      if (!more()) break;
+      this.toHighlight.delete(id);
+      this.views.get(id)?.setVisible(true);
+    }
+    if (this.toHighlight.size) this.highlightTask = idleTask((m) => this.highlightSome(m));
   }
 
   /** How the progress line names a cell: by its id, as its toolbar shows it (not by a name it defines). */
@@ -267,10 +317,7 @@ export class NotebookPage {
 
   private drawGraph(): void {
     const cells = this.model.viewOrder().map((id) => this.model.cell(id)).filter((c): c is Cell => !!c);
-    this.graph = renderGraph(this.chrome.graphHost, cells, this.selected, (id) => {
-      this.select(id, false);
-      this.views.get(id)?.el.scrollIntoView({ block: "center", behavior: "smooth" });
-    });
+    this.graph = renderGraph(this.chrome.graphHost, cells, this.selected, (id) => this.jumpTo(id));
     this.highlightLineage(this.selected);
   }
 
@@ -314,6 +361,57 @@ export class NotebookPage {
       this.graphDirty = true;
       this.schedule();
     }
+  }
+
+  /** Run every cell that is not up to date (the `run_all` op). */
+  private runAll(): void {
+    void this.send({ op: "run_all" });
+  }
+
+  /** Select a cell and scroll it to the middle (graph nodes, variables' cells). */
+  private jumpTo(id: string): void {
+    this.select(id, false);
+    const view = this.views.get(id);
+    view?.el.scrollIntoView({ block: "center" });
+    view?.el.focus({ preventScroll: true });
+  }
+
+  /** "cell 3 · total": where a cell is and what it defines first. */
+  private cellName(id: string): string {
+    const at = this.model.viewOrder().indexOf(id);
+    return at < 0 ? id : `cell ${at + 1}`;
+  }
+
+  private toggleVariables(open: boolean): void {
+    this.variables.el.hidden = !open;
+    if (open) {
+      this.variables.draw();
+      void this.subscribeVariables();
+    }
+  }
+
+  /** Ask for the variables and for a `variables` event after every cascade. */
+  private async subscribeVariables(): Promise<void> {
+    const reply = await this.client.send({ op: "variables", subscribe: true });
+    if (reply.ok && Array.isArray(reply.variables)) {
+      this.model.variables = reply.variables as Variable[];
+      this.variables.set(this.model.variables);
+    }
+  }
+
+  private async tablePage(name: string, offset: number, limit: number, sort: TableSort | null): Promise<TablePage> {
+    const reply = await this.client.send({ op: "table_page", name, offset, limit, sort });
+    if (!reply.ok) throw new Error(reply.error?.message ?? "the page could not be fetched");
+    return reply.page as TablePage;
+  }
+
+  /** The first sync of this page may run the notebook (see run_policy.ts). */
+  private afterSync(): void {
+    const first = !this.syncedOnce;
+    this.syncedOnce = true;
+    const cells = this.model.order.map((id) => this.model.cells.get(id)).filter((c): c is Cell => !!c);
+    if (shouldRunOnOpen(cells, first, this.client.kernelRestarts)) this.runAll();
+    if (this.variables.open) void this.subscribeVariables(); // a restarted kernel forgot it
   }
 
   private selectFallback(): void {

@@ -3,6 +3,7 @@
 import { h } from "./dom";
 import { fillMarkdown } from "./markdown_lazy";
 import { sanitizedFragment } from "./sanitize";
+import { renderTable, TABLE_MIME, type TablePage } from "./table";
 import type { MimeBundle, Output } from "./protocol";
 
 const ANSI = /\x1b\[([0-9;]*)m/g;
@@ -132,6 +133,11 @@ registerMimeRenderer("text/html", (data) => {
   const div = sanitizedBlock("output-html", sanitizedFragment(text(data))); // untrusted: see sanitize.ts
   if (div.querySelector("table")) div.classList.add("output-table");
   return div;
+});
+// The kernel's paged table (named SQL results, DataFrames): first page inline, more on request.
+registerMimeRenderer(TABLE_MIME, (data) => {
+  if (!data || typeof data !== "object") throw new Error("not a table page");
+  return renderTable(data as TablePage);
 });
 registerMimeRenderer("text/markdown", (data) =>
   fillMarkdown(h("div", { class: "output-markdown rendered-markdown" }), text(data), (m) => m.renderMarkdown(text(data))),

@@ -9,9 +9,13 @@ export interface ChromeActions {
   addCell(type: "python" | "sql"): void;
   toggleRunOnEdit(on: boolean): void;
   toggleGraph(open: boolean): void;
+  toggleVariables(open: boolean): void;
   setDatabase(url: string): void;
   restartKernel(): void;
   interrupt(): void;
+  runAll(): void;
+  restartAndRunAll(): void;
+  exportHtml(): void;
 }
 
 const HEALTH_TEXT: Record<Health, string> = {
@@ -41,6 +45,8 @@ export class Chrome {
   private readonly dbInput: HTMLInputElement;
   private readonly graphPanel: HTMLElement;
   private readonly graphToggle: HTMLInputElement;
+  private readonly varsToggle: HTMLInputElement;
+  readonly varsHost: HTMLElement;
   private readonly notice: HTMLElement;
   private hideProgress: number | undefined;
 
@@ -50,6 +56,9 @@ export class Chrome {
     runOnEditBox.addEventListener("change", () => actions.toggleRunOnEdit(runOnEditBox.checked));
     this.graphToggle = h("input", { type: "checkbox", id: "graph-toggle" });
     this.graphToggle.addEventListener("change", () => this.setGraphOpen(this.graphToggle.checked));
+    this.varsToggle = h("input", { type: "checkbox", id: "vars-toggle" });
+    this.varsToggle.addEventListener("change", () => this.setVariablesOpen(this.varsToggle.checked));
+    this.varsHost = h("div", { class: "vars-host" });
     this.dbShown = h("code", { class: "db-url", id: "db-url" }, "…");
     this.dbInput = h("input", {
       type: "password",
@@ -82,9 +91,14 @@ export class Chrome {
       h("span", { class: "toolbar-spacer" }),
       h("button", { type: "button", class: "btn", id: "add-python", onclick: () => actions.addCell("python") }, "+ Python"),
       h("button", { type: "button", class: "btn", id: "add-sql", onclick: () => actions.addCell("sql") }, "+ SQL"),
-      h("button", { type: "button", class: "btn btn-quiet", id: "interrupt", title: "Interrupt the running cell", onclick: () => actions.interrupt() }, "■ Stop"),
+      h("button", { type: "button", class: "btn", id: "run-all", title: "Run every cell not yet up to date (Ctrl/Cmd-Shift-Enter)", onclick: () => actions.runAll() }, "▶▶ Run all"),
+      h("button", { type: "button", class: "btn btn-quiet", id: "interrupt", "aria-label": "Interrupt", title: "Interrupt the running cell (I, I)", onclick: () => actions.interrupt() }, "■", h("span", { class: "btn-label" }, " Interrupt")),
+      h("button", { type: "button", class: "btn btn-quiet", id: "restart", "aria-label": "Restart", title: "Restart the kernel: every cell becomes idle (0, 0)", onclick: () => actions.restartKernel() }, "↻", h("span", { class: "btn-label" }, " Restart")),
+      h("button", { type: "button", class: "btn btn-quiet", id: "restart-run-all", "aria-label": "Restart and run all", title: "Restart the kernel, then run every cell", onclick: () => actions.restartAndRunAll() }, "↻▶▶", h("span", { class: "btn-label" }, " Restart & run all")),
+      h("button", { type: "button", class: "btn btn-quiet", id: "export-html", "aria-label": "Export HTML", title: "Download the notebook as one offline HTML page", onclick: () => this.actions.exportHtml() }, "⤓", h("span", { class: "btn-label" }, " Export HTML")),
       h("label", { class: "toggle", title: "Run a cell shortly after each edit" }, runOnEditBox, " Run on edit"),
       h("label", { class: "toggle" }, this.graphToggle, " Graph"),
+      h("label", { class: "toggle" }, this.varsToggle, " Variables"),
     );
     const dbBar = h(
       "div",
@@ -117,7 +131,7 @@ export class Chrome {
       dbBar,
       this.banner,
       this.progress,
-      h("div", { class: "nb-body" }, this.main, this.graphPanel),
+      h("div", { class: "nb-body" }, this.main, this.varsHost, this.graphPanel),
     );
   }
 
@@ -130,6 +144,12 @@ export class Chrome {
     this.graphPanel.hidden = !open;
     this.el.classList.toggle("with-graph", open);
     this.actions.toggleGraph(open);
+  }
+
+  setVariablesOpen(open: boolean): void {
+    this.varsToggle.checked = open;
+    this.el.classList.toggle("with-vars", open);
+    this.actions.toggleVariables(open);
   }
 
   setHealth(health: Health, detail: string, unsent: number): void {

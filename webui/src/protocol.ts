@@ -48,6 +48,8 @@ export interface Cell {
   cache?: boolean;
   cached?: boolean;
   disabled_by?: string | null;
+  /** The cells this one reads from, as the kernel's graph has them (the only source of edges). */
+  parents?: string[];
 }
 
 export interface StatusEntry {
@@ -63,6 +65,9 @@ export interface StatusEntry {
   disabled_by?: string | null;
 }
 
+/** Other cells whose edges an operation changed, with their new `parents`. */
+export type ParentsMap = Record<string, string[]>;
+
 export interface Snapshot {
   cells: Cell[];
   database: string | null;
@@ -74,9 +79,9 @@ export interface Snapshot {
 }
 
 export type KernelEvent =
-  | { event: "cell_created"; cell: Cell; index: number; statuses?: StatusEntry[] }
-  | { event: "cell_updated"; cell: Cell; statuses?: StatusEntry[] }
-  | { event: "cell_deleted"; cell_id: string; statuses?: StatusEntry[] }
+  | { event: "cell_created"; cell: Cell; index: number; statuses?: StatusEntry[]; parents?: ParentsMap }
+  | { event: "cell_updated"; cell: Cell; statuses?: StatusEntry[]; parents?: ParentsMap }
+  | { event: "cell_deleted"; cell_id: string; statuses?: StatusEntry[]; parents?: ParentsMap }
   | { event: "cell_moved"; cell_id: string; index: number }
   | {
       event: "cascade_started";
@@ -96,6 +101,7 @@ export type KernelEvent =
       duration_ms: number;
     }
   | { event: "database_changed"; url: string | null; dialect: string | null }
+  | { event: "variables"; variables: Variable[] }
   | Reply;
 
 export interface Reply {
@@ -118,7 +124,17 @@ export type Op =
   | { op: "run_all" }
   | { op: "configure"; mode?: "auto" | "lazy"; cache_limit_mb?: number }
   | { op: "configure_cell"; cell_id: string; disabled?: boolean; cache?: boolean }
-  | { op: "clear_cache"; cell_id?: string };
+  | { op: "clear_cache"; cell_id?: string }
+  | { op: "variables"; subscribe?: boolean }
+  | { op: "table_page"; name: string; offset: number; limit: number; sort?: { column: string; descending: boolean } | null };
+
+/** An entry of the variables panel (`variables` op and event). */
+export interface Variable {
+  name: string;
+  type: string;
+  summary: string;
+  cell_id: string | null;
+}
 
 export interface Header {
   msg_id: string;
