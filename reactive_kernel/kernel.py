@@ -27,6 +27,7 @@ from .core.sql_magic import TABLE_PREFIX, split_sql_magic
 from .runtime.cascade import CascadeRunner, Trigger, cell_header
 from .runtime.compiler import CellCompiler
 from .runtime.executor import Executor, transform
+from .runtime.futures import cancel_bound
 from .runtime.notebook_file import NotebookFile
 from .runtime.publish import IOPubPublisher
 from .runtime.recording import OutputRouter, RecordingSession
@@ -163,11 +164,14 @@ class ReactiveKernel(IPythonKernel):
         database (an external database's tables are the user's)."""
         ns = self.shell.user_ns
         tables = []
+        dropped = []
         for name in names:
             if name.startswith(TABLE_PREFIX):
                 tables.append(name)
-            else:
-                ns.pop(name, None)
+            elif name in ns:
+                dropped.append(ns.pop(name))
+        if dropped:
+            cancel_bound(dropped)  # the work behind futures the cell bound stops too
         if tables and self.sql_engine.is_embedded:
             try:
                 self.sql_engine.drop_tables(tables)
