@@ -82,6 +82,7 @@ class KernelRegistry:
         )
         km.kernel_id = kernel_id
         kernel = ManagedKernel(kernel_id, name, km, self.settings, self.log)
+        kernel.launch = {"env": dict(env or {}), "cwd": str(cwd)}
         self.kernels[kernel_id] = kernel
         full_env = {**os.environ, **(env or {})}
         try:
