@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .bridge import BridgeBusy, BridgeClosed, Client, KernelBridge
+from .filesync import NotebookRelay
 from .heartbeat import Heartbeat, RestartPolicy
 from .message import Message, status_message
 
@@ -88,6 +89,8 @@ class ManagedKernel:
         self._closing = False
         self._watch_task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        self.relay: NotebookRelay | None = None
+        """Keeps the notebook file for a kernel that cannot reach it (gateway/filesync.py)."""
         self.launch: dict[str, Any] = {}
         """The extra env and the cwd it was started with (recorded by gateway/persist.py)."""
 
@@ -128,6 +131,8 @@ class ManagedKernel:
         )
         self.bridge.open()
         if await self.bridge.nudge(self.settings.kernel_info_timeout, self.km.is_alive):
+            if self.relay is not None:  # its notebook, before any client's message
+                await self.relay.bind(self.bridge, self.settings.kernel_info_timeout)
             self.execution_state = "idle"
             self.reason = ""
             self._ready.set()
@@ -309,9 +314,12 @@ class ManagedKernel:
         for client in list(self.clients):
             client.deliver(msg)
 
-    def _on_iopub(self, msg: Message) -> None:
+    def _on_iopub(self, msg: Message) -> bool:
         self.last_activity = _now_iso()
+        if self.relay is not None and self.relay.on_iopub(msg):
+            return True
         if msg.msg_type == "status" and self._ready.is_set():
             state = msg.content_dict().get("execution_state")
             if isinstance(state, str):
                 self.execution_state = state
+        return False

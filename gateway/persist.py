@@ -34,6 +34,7 @@ from jupyter_client.provisioning.factory import KernelProvisionerFactory
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from jupyter_core.paths import jupyter_runtime_dir
 
+from .filesync import NotebookRelay
 from .kernels import ManagedKernel
 from .registry import KernelRegistry
 from .sessions import NotebookSessions, Session
@@ -95,6 +96,9 @@ async def record(registry: KernelRegistry, sessions: NotebookSessions, path: Pat
                 "provisioner_name": _provisioner_name(km),
                 "provisioner_info": _plain(await km.provisioner.get_provisioner_info()),
                 "launch": kernel.launch,
+                "relay": None
+                if kernel.relay is None
+                else {"path": str(kernel.relay.path), "comm_id": kernel.relay.comm_id},
                 "session": None
                 if session is None
                 else {
@@ -186,6 +190,9 @@ async def _reattach_one(
     km.provisioner = provisioner
     kernel = ManagedKernel(kernel_id, name, km, registry.settings, registry.log)
     kernel.launch = {"env": dict(extra_env), "cwd": cwd}
+    relay = entry.get("relay")
+    if isinstance(relay, dict):  # the same comm: the kernel already has its notebook
+        kernel.relay = NotebookRelay(Path(relay["path"]), registry.log, str(relay["comm_id"]))
     if not await km.is_alive() or not await kernel.adopt():
         registry.log.warning("kernel %s: recorded but gone or not answering; dropped", kernel_id)
         await kernel.shutdown(now=True)

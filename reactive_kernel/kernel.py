@@ -24,6 +24,7 @@ from .core.cells import Status, is_valid_cell_id
 from .core.notebook import Notebook, OpError, linked
 from .core.outputs import DEFAULT_BUDGET
 from .core.sql_magic import TABLE_PREFIX, split_sql_magic
+from .runtime import file_relay
 from .runtime.cascade import CascadeRunner, Trigger, cell_header
 from .runtime.compiler import CellCompiler
 from .runtime.executor import Executor, transform
@@ -141,6 +142,7 @@ class ReactiveKernel(IPythonKernel):
         from .magics import ReactiveMagics
 
         self.shell.register_magics(ReactiveMagics(self.shell, kernel=self))
+        file_relay.register(self)  # a notebook file the gateway keeps (a remote kernel)
         if self.notebook_path:
             self.reactive.bind_file(NotebookFile(self.notebook_path))
             if self.reactive.file_error:

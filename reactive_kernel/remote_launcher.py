@@ -16,9 +16,11 @@ Session that keeps each cell's outputs, the lossless IOPub socket) stands in for
 
 from __future__ import annotations
 
+import builtins
 import runpy
 import sys
 from pathlib import Path
+from typing import Any
 
 KERNEL_CLASS = "reactive_kernel.kernel.ReactiveKernel"
 
@@ -39,16 +41,30 @@ def launcher_script() -> Path:
     return script
 
 
+def _app_class() -> type:
+    from .kernelapp import ReactiveKernelApp
+
+    class LaunchedKernelApp(ReactiveKernelApp):
+        """The launcher hands its own module globals over as the user namespace,
+        where ``__builtins__`` is a dict; cells expect the module (as in IPython)."""
+
+        def __init__(self, **kwargs: Any) -> None:
+            user_ns = kwargs.get("user_ns")
+            if isinstance(user_ns, dict):
+                user_ns["__builtins__"] = builtins
+            super().__init__(**kwargs)
+
+    return LaunchedKernelApp
+
+
 def main(argv: list[str] | None = None) -> None:
     import ipykernel.kernelapp
-
-    from .kernelapp import ReactiveKernelApp
 
     script = launcher_script()
     args = list(sys.argv[1:] if argv is None else argv)
     if "--kernel-class-name" not in args:
         args += ["--kernel-class-name", KERNEL_CLASS]
-    ipykernel.kernelapp.IPKernelApp = ReactiveKernelApp  # type: ignore[misc]
+    ipykernel.kernelapp.IPKernelApp = _app_class()  # type: ignore[misc]
     # its server_listener module: the real one is kept apart ("shared") and copied
     # next to the script by gateway_provisioners' kernelspec installers
     shared = script.parents[2] / "shared" / "scripts"
