@@ -109,6 +109,23 @@ class SshServer:
             "GP_UNAUTHORIZED_USERS": "",
         }
 
+    def kernels(self, response_port: str) -> list[int]:
+        """Pids of kernels launched through this server for a gateway whose
+        ``GP_RESPONSE_PORT`` is ``response_port`` (to clean up after a test)."""
+        marker = f"127.0.0.1:{response_port}"
+        pids = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                cmd = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            words = [w.decode(errors="replace") for w in cmd]
+            if "reactive_kernel.remote_launcher" in words and marker in words:
+                pids.append(int(proc.name))
+        return pids
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()

@@ -52,6 +52,10 @@ def remote_gateway(
         yield gw
     finally:
         gw.stop()
+        # A remote kernel the gateway could not stop in its shutdown time (the
+        # provisioner's shutdown over SSH is slow on a loaded machine) is ended here.
+        for pid in server.kernels(env["GP_RESPONSE_PORT"]):
+            os.kill(pid, signal.SIGKILL)
         server.stop()
 
 
