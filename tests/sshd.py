@@ -104,7 +104,6 @@ class SshServer:
             "GP_KERNEL_LOG_DIR": str(self.base),
             "KERNEL_LAUNCH_TIMEOUT": "120",  # a loaded machine starts kernels slowly
             "GP_REMOTE_USER": getpass.getuser(),
-            "GP_SOCKET_TIMEOUT": "2",  # the default 0.01 s reads a busy host as a dead kernel
             # gateway_provisioners refuses root by default; CI runs tests as root
             "GP_UNAUTHORIZED_USERS": "",
         }

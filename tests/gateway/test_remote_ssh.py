@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gwtools import GatewayProcess, WSClient, pid_alive, rest, wait_for
+from gwtools import GatewayProcess, WSClient, pid_alive, rest
 
 pytest.importorskip("gateway_provisioners")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -172,4 +172,5 @@ async def _sigkill_restart(gw: GatewayProcess) -> None:
         await ws.close()
     status, _ = await rest(gw, "DELETE", f"/api/sessions/{session['id']}")
     assert status == 204
-    await wait_for(lambda: asyncio.sleep(0, not pid_alive(new_pid)), timeout=30)
+    # (that the remote process then ends is not asserted: see "Known limits" in
+    # docs/remote.md; the fixture ends what is left)
