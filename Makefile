@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= auto
 
-.PHONY: help setup run demo test test-core test-gateway test-lab test-e2e webui labextension bench bench-gateway bench-webui gateway lint typecheck clean
+.PHONY: help setup run demo test test-core test-gateway test-lab test-e2e webui labextension bench bench-gateway bench-webui bench-remote gateway lint typecheck clean
 
 WEBUI_SRC := $(wildcard webui/src/*) webui/package.json webui/package-lock.json webui/build.mjs webui/index.html
 
@@ -74,6 +74,9 @@ bench-gateway: setup  ## gateway latency vs direct ZMQ and jupyter server; 50-cl
 bench-webui: setup webui  ## the web notebook in Chromium: open 500 cells, 200-cell cascade, widget changes
 	$(PY) benchmarks/bench_webui.py
 	$(PY) benchmarks/bench_widgets.py
+
+bench-remote: setup  ## kernels launched over SSH (a local sshd) vs local: start-up and round trip
+	$(PY) benchmarks/bench_remote.py
 
 gateway: setup webui $(DEMO_FILES)  ## run reactive-gateway on 127.0.0.1:8899 serving a copy of ./examples in .venv/demo (prints the URL with a token)
 	$(PY) -m gateway --root-dir $(DEMO_DIR)

@@ -30,7 +30,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from traitlets import Bool, Float, Integer, Unicode, default
 
-from . import __version__
+from . import __version__, persist
 from .auth import generate_token, host_allowed, listens_locally, parse_hosts
 from .budget import OutputBudget
 from .handlers import HostRefusedHandler, NotFoundHandler, rest_handlers
@@ -65,6 +65,10 @@ flags = {
     "allow-remote-access": (
         {"GatewayApp": {"allow_remote_access": True}},
         "Serve requests whatever their Host header names (see GatewayApp.allow_remote_access).",
+    ),
+    "keep-kernels": (
+        {"GatewayApp": {"keep_kernels": True}},
+        "Leave kernels running when the gateway stops; the next gateway re-attaches them.",
     ),
 }
 
@@ -160,6 +164,13 @@ class GatewayApp(JupyterApp):
     max_bad_frames = Integer(
         100, help="Malformed frames a client may send before it is closed (1008)."
     ).tag(config=True)
+    keep_kernels = Bool(
+        False,
+        help="On shutdown, leave kernels running and record them (connection info, 0600) under "
+        "the Jupyter runtime dir; the next gateway on the same root dir re-attaches them with "
+        "their state, and clients reconnect to the same kernel ids. Kernels are started "
+        "independent of the gateway process. A gateway always re-attaches recorded kernels.",
+    ).tag(config=True)
     ws_ping_interval = Float(
         30.0, help="Seconds between WebSocket pings (0: never), to drop vanished clients."
     ).tag(config=True)
@@ -193,6 +204,7 @@ class GatewayApp(JupyterApp):
             max_restarts=self.max_restarts,
             restart_window=self.restart_window,
             shutdown_wait=self.shutdown_wait,
+            independent=self.keep_kernels,
         )
         spec_manager = KernelSpecManager(parent=self)
         registry = KernelRegistry(spec_manager, settings, runtime_dir, self.log, self)
@@ -235,6 +247,10 @@ class GatewayApp(JupyterApp):
         runtime_dir = Path(tempfile.mkdtemp(prefix="reactive-gateway-"))
         services = self.build_services(runtime_dir)
         scrub_logs(self.log, services.token)
+        state = persist.state_path(services.root)
+        attached = await persist.reattach(services.registry, services.sessions, state)
+        if attached:
+            self.log.info("re-attached %d kernels kept by the previous gateway", len(attached))
         sockets = bind_sockets(self.port, self.ip)
         server = HTTPServer(self.web_app(services), max_body_size=self.max_message_size)
         server.add_sockets(sockets)
@@ -269,6 +285,11 @@ class GatewayApp(JupyterApp):
         """Close clients, then stop every kernel, bounded in time."""
         for client in list(services.clients):
             client.close(CLOSE_GOING_AWAY, "gateway shutting down")
+        if self.keep_kernels:
+            state = persist.state_path(services.root)
+            kept = await persist.record(services.registry, services.sessions, state)
+            self.log.info("%d kernels left running, recorded in %s", kept, state)
+            return
         kernels = services.registry.list()
         try:
             await asyncio.wait_for(services.registry.shutdown_all(), self.shutdown_wait + 5)

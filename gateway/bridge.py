@@ -66,7 +66,7 @@ class KernelBridge:
         self,
         km: Any,
         clients: set[Client],
-        on_iopub: Callable[[Message], None],
+        on_iopub: Callable[[Message], bool | None],
         log: logging.Logger,
         poll_interval: float = 1.0,
         max_routes: int = 10_000,
@@ -198,7 +198,8 @@ class KernelBridge:
             return
         if channel == "iopub":
             self._iopub_seen.set()
-            self.on_iopub(msg)
+            if self.on_iopub(msg):  # the gateway's own (gateway/filesync.py)
+                return
             for client in list(self.clients):
                 client.deliver(msg)
             return

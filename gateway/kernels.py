@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .bridge import BridgeBusy, BridgeClosed, Client, KernelBridge
+from .filesync import NotebookRelay
 from .heartbeat import Heartbeat, RestartPolicy
 from .message import Message, status_message
 
@@ -46,6 +47,8 @@ class KernelSettings:
     restart_window: float = 60.0
     poll_interval: float = 1.0
     shutdown_wait: float = 5.0
+    independent: bool = False
+    """Kernels outlive the gateway (``--keep-kernels``: see gateway/persist.py)."""
 
 
 class KernelUnavailable(RuntimeError):
@@ -86,6 +89,10 @@ class ManagedKernel:
         self._closing = False
         self._watch_task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        self.relay: NotebookRelay | None = None
+        """Keeps the notebook file for a kernel that cannot reach it (gateway/filesync.py)."""
+        self.launch: dict[str, Any] = {}
+        """The extra env and the cwd it was started with (recorded by gateway/persist.py)."""
 
     # -- model ------------------------------------------------------------------
 
@@ -108,7 +115,8 @@ class ManagedKernel:
     async def start(self, env: dict[str, str], cwd: Path) -> None:
         """Launch the kernel and wait (bounded) until it answers or gives up."""
         async with self._lock:
-            await self.km.start_kernel(env=env, cwd=str(cwd))
+            extra = {"independent": True} if self.settings.independent else {}
+            await self.km.start_kernel(env=env, cwd=str(cwd), **extra)
             await self._bring_up()
         self._watch_task = asyncio.create_task(self._watch(), name=f"watch-{self.id}")
         try:
@@ -124,6 +132,8 @@ class ManagedKernel:
         )
         self.bridge.open()
         if await self.bridge.nudge(self.settings.kernel_info_timeout, self.km.is_alive):
+            if self.relay is not None:  # its notebook, before any client's message
+                await self.relay.bind(self.bridge, self.settings.kernel_info_timeout)
             self.execution_state = "idle"
             self.reason = ""
             self._ready.set()
@@ -152,6 +162,29 @@ class ManagedKernel:
             await self._relaunch(now=was_failed or not await self.km.is_alive())
         if self._watch_task is None or self._watch_task.done():
             self._watch_task = asyncio.create_task(self._watch(), name=f"watch-{self.id}")
+
+    async def adopt(self) -> bool:
+        """Supervise a kernel that is already running (re-attached after a
+        gateway restart); False if it does not answer."""
+        async with self._lock:
+            await self._bring_up()
+        if not self._ready.is_set():
+            return False
+        self._watch_task = asyncio.create_task(self._watch(), name=f"watch-{self.id}")
+        return True
+
+    async def release(self) -> None:
+        """Stop watching and disconnect, leaving the kernel process running."""
+        self._closing = True
+        self._stop.set()
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+            await asyncio.gather(self._watch_task, return_exceptions=True)
+        async with self._lock:
+            if self.bridge is not None:
+                await self.bridge.close()
+                self.bridge = None
+            self._ready.clear()
 
     async def interrupt(self) -> None:
         await self.km.interrupt_kernel()
@@ -282,9 +315,12 @@ class ManagedKernel:
         for client in list(self.clients):
             client.deliver(msg)
 
-    def _on_iopub(self, msg: Message) -> None:
+    def _on_iopub(self, msg: Message) -> bool:
         self.last_activity = _now_iso()
+        if self.relay is not None and self.relay.on_iopub(msg):
+            return True
         if msg.msg_type == "status" and self._ready.is_set():
             state = msg.content_dict().get("execution_state")
             if isinstance(state, str):
                 self.execution_state = state
+        return False

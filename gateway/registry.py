@@ -21,6 +21,7 @@ import zmq.asyncio
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
+from .filesync import NotebookRelay, keeps_file
 from .kernels import KernelSettings, ManagedKernel
 
 ENV_PREFIX = "KERNEL_"
@@ -60,14 +61,20 @@ class KernelRegistry:
     def list(self) -> list[ManagedKernel]:
         return list(self.kernels.values())
 
-    async def start(self, name: str, cwd: Path, env: dict[str, str] | None = None) -> ManagedKernel:
+    async def start(
+        self,
+        name: str,
+        cwd: Path,
+        env: dict[str, str] | None = None,
+        notebook: Path | None = None,
+    ) -> ManagedKernel:
         """Launch a kernel of kernelspec ``name`` in ``cwd`` with extra ``env``.
 
         Returns once the kernel answers, or once it has given up (then its
         model says ``dead`` with a reason); raises :class:`UnknownKernelSpec`.
         """
         try:
-            self.spec_manager.get_kernel_spec(name)
+            spec = self.spec_manager.get_kernel_spec(name)
         except NoSuchKernel:
             raise UnknownKernelSpec(name) from None
         kernel_id = str(uuid.uuid4())
@@ -82,6 +89,9 @@ class KernelRegistry:
         )
         km.kernel_id = kernel_id
         kernel = ManagedKernel(kernel_id, name, km, self.settings, self.log)
+        kernel.launch = {"env": dict(env or {}), "cwd": str(cwd)}
+        if notebook is not None and keeps_file(spec):  # a kernel elsewhere: we keep its file
+            kernel.relay = NotebookRelay(notebook, self.log)
         self.kernels[kernel_id] = kernel
         full_env = {**os.environ, **(env or {})}
         try:

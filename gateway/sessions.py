@@ -78,7 +78,9 @@ class NotebookSessions:
                     await kernel.restart()  # user's explicit wish, with a fresh restart limit
                 return existing, False
             env = {NOTEBOOK_ENV: str(confined.absolute), "JPY_SESSION_NAME": str(confined.absolute)}
-            kernel = await self.registry.start(kernel_name, confined.absolute.parent, env)
+            kernel = await self.registry.start(
+                kernel_name, confined.absolute.parent, env, notebook=confined.absolute
+            )
             session = Session(
                 id=str(uuid.uuid4()),
                 path=confined.relative,

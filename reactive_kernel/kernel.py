@@ -27,10 +27,12 @@ from .core.notebook import Notebook, OpError, linked
 from .core.outputs import DEFAULT_BUDGET
 from .core.sql_magic import TABLE_PREFIX, split_sql_magic
 from .input_match import InputMatcher
+from .runtime import file_relay
 from .runtime.cascade import CascadeRunner, Trigger, cell_header
 from .runtime.cell_cache import CellCache
 from .runtime.compiler import CellCompiler
 from .runtime.executor import Executor, transform
+from .runtime.futures import cancel_bound
 from .runtime.notebook_file import NotebookFile
 from .runtime.publish import IOPubPublisher
 from .runtime.recording import OutputRouter, RecordingSession
@@ -162,6 +164,7 @@ class ReactiveKernel(IPythonKernel):
 
         self.shell.register_magics(ReactiveMagics(self.shell, kernel=self))
         install_table_formatter(self.shell)  # paginated DataFrames (runtime/table_page.py)
+        file_relay.register(self)  # a notebook file the gateway keeps (a remote kernel)
         if self.notebook_path:
             self.reactive.bind_file(NotebookFile(self.notebook_path))
             if self.reactive.file_error:
@@ -186,11 +189,14 @@ class ReactiveKernel(IPythonKernel):
         database (an external database's tables are the user's)."""
         ns = self.shell.user_ns
         tables = []
+        dropped = []
         for name in names:
             if name.startswith(TABLE_PREFIX):
                 tables.append(name)
-            else:
-                ns.pop(name, None)
+            elif name in ns:
+                dropped.append(ns.pop(name))
+        if dropped:
+            cancel_bound(dropped)  # the work behind futures the cell bound stops too
         if tables and self.sql_engine.is_embedded:
             try:
                 self.sql_engine.drop_tables(tables)
