@@ -27,11 +27,10 @@ const options = {
   sourcemap: dev,
   metafile: true,
   legalComments: "none",
-  loader: { ".woff2": "file", ".woff": "file", ".ttf": "file" }, // KaTeX's fonts
+  loader: { ".woff2": "file", ".woff": "file", ".ttf": "file", ".svg": "text" }, // KaTeX's fonts; the widget controls' SVG icons
   assetNames: "fonts/[name]-[hash]",
   logLevel: "warning",
   define: { "process.env.NODE_ENV": '"production"' },
-  loader: { ".svg": "text" },
   plugins: [jsCssIsEmpty()],
 };
 
