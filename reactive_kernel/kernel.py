@@ -38,8 +38,8 @@ from .runtime.publish import IOPubPublisher
 from .runtime.recording import OutputRouter, RecordingSession
 from .runtime.sql_cell import SqlCellRunner
 from .runtime.sql_lazy import LazySqlEngine, SqlError
-from .runtime.widgets import WidgetInputs
 from .runtime.table_page import install_formatter as install_table_formatter
+from .runtime.widgets import WidgetInputs
 from .service import ReactiveService
 
 COMM_TYPES = ("comm_open", "comm_msg", "comm_close")

@@ -257,7 +257,8 @@ def parse_request(data: object, max_code: int = DEFAULT_MAX_CODE) -> Request:
     raise OpError(
         "unknown_op",
         f"Unknown op {quote(op)}: use create, register, run, run_all, delete, move, "
-        "set_database, snapshot, configure, configure_cell, clear_cache, export, variables or table_page.",
+        "set_database, snapshot, configure, configure_cell, clear_cache, export, "
+        "variables or table_page.",
     )
 
 

@@ -27,7 +27,7 @@ DOC = NotebookDoc(
 def test_options_and_mode_round_trip_exactly() -> None:
     text = dumps(DOC)
     assert '# %% id="a" disabled="true"\n' in text
-    assert '# %% id="b" type="sql" name="df" cache="true"\n' in text
+    assert '# %% id="b" cache="true"\n%%sql df\nSELECT 1\n' in text
     assert "#   reactive:\n#     mode: lazy\n" in text
     assert loads(text) == DOC
     assert dumps(loads(text)) == text
