@@ -20,6 +20,7 @@ import {
   NotebookPanel
 } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
+import { executorPlugin } from './executor';
 import { ReactiveNotebook } from './notebook';
 
 const PLUGIN_ID = 'reactive-kernel-labextension:plugin';
@@ -111,4 +112,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, executorPlugin];

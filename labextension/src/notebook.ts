@@ -25,6 +25,7 @@ import {
   KERNEL_NAME,
   planMoves
 } from './protocol';
+import { Registrar } from './registrar';
 import { IChange, KernelState } from './state';
 import { DependencyRole, NotebookViews } from './view';
 const MAX_TRACKED_REQUESTS = 1000;
@@ -51,6 +52,7 @@ export class ReactiveNotebook implements IDisposable {
     });
     context.sessionContext.kernelChanged.connect(this._onKernelChanged, this);
     context.model.cells.changed.connect(this._onCellsChanged, this);
+    context.model.contentChanged.connect(this._onContentChanged, this);
     this._seen = new Set(this._codeCellIds());
     this._onKernelChanged();
   }
@@ -100,6 +102,8 @@ export class ReactiveNotebook implements IDisposable {
     this._detach();
     this._context.sessionContext.kernelChanged.disconnect(this._onKernelChanged, this);
     this._context.model.cells.changed.disconnect(this._onCellsChanged, this);
+    this._context.model.contentChanged.disconnect(this._onContentChanged, this);
+    this._registrar.dispose();
     this._views.dispose();
     Signal.clearData(this);
   }
@@ -147,6 +151,7 @@ export class ReactiveNotebook implements IDisposable {
     this._native.clear();
     this._focus = null;
     this._writer.reset();
+    this._registrar.stop();
     this._comm?.cancelAll();
   }
 
@@ -162,7 +167,9 @@ export class ReactiveNotebook implements IDisposable {
       const configured = this._request('configure', { summary: false });
       const snapshot = this._request('snapshot', {});
       configured.catch(error => console.debug('reactive: configure', error));
-      this._state.load((await snapshot).snapshot as ISnapshot);
+      const loaded = (await snapshot).snapshot as ISnapshot;
+      this._state.load(loaded);
+      this._registrar.load(loaded.cells); // the kernel gets the whole notebook
       this._renderAll();
       this._scheduleSync();
     } catch (error) {
@@ -274,6 +281,7 @@ export class ReactiveNotebook implements IDisposable {
       this._comm?.onReply(data as IReply);
       return;
     }
+    this._registrar.observe(data);
     this._apply(this._state.apply(data));
   }
 
@@ -307,6 +315,12 @@ export class ReactiveNotebook implements IDisposable {
   private _onCellsChanged(): void {
     this._index = null;
     this._scheduleSync();
+    this._registrar.schedule();
+  }
+
+  /** A cell's source (or anything else) changed: register edits, debounced. */
+  private _onContentChanged(): void {
+    this._registrar.schedule();
   }
 
   private _scheduleSync(): void {
@@ -355,6 +369,18 @@ export class ReactiveNotebook implements IDisposable {
       }
     }
     return ids;
+  }
+
+  private _codeCells(): { id: string; source: string }[] {
+    const found: { id: string; source: string }[] = [];
+    const cells = this._context.model.cells;
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells.get(i);
+      if (cell.type === 'code') {
+        found.push({ id: cell.id, source: cell.sharedModel.getSource() });
+      }
+    }
+    return found;
   }
 
   private _indexOf(id: string): number {
@@ -437,4 +463,8 @@ export class ReactiveNotebook implements IDisposable {
   private _seen: Set<string>;
   private _index: Map<string, number> | null = null;
   private _syncTimer: ReturnType<typeof setTimeout> | null = null;
+  private _registrar = new Registrar(
+    () => this._codeCells(),
+    (op, args) => this._post(op, args)
+  );
 }
