@@ -8,10 +8,12 @@
  * (the server log shows a kernel start, shutdown and start), and the run was
  * lost: the cell stayed `[ ]` and the next one failed with NameError. This
  * executor first waits for the session context's initialization (bounded),
- * then runs the cell with JupyterLab's own `runCell`. It replaces the core
- * `@jupyterlab/notebook-extension:cell-executor` plugin (package.json
- * `jupyterlab.disabledExtensions`), for every notebook: the race is not
- * particular to the reactive kernel.
+ * then runs the cell with JupyterLab's own `runCell`. It provides the
+ * executor for every notebook (the race is not particular to the reactive
+ * kernel): extensions are registered after JupyterLab's own plugins, and a
+ * later provider of a token overrides an earlier one (Lumino's
+ * `PluginRegistry.registerPlugin`). The core plugin is not disabled, so if
+ * this extension fails to load JupyterLab's own executor still runs cells.
  */
 
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';

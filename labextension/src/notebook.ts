@@ -243,12 +243,24 @@ export class ReactiveNotebook implements IDisposable {
       }
       return;
     }
-    if (cellId !== undefined && this._codeModel(cellId)) {
+    if (cellId !== undefined && this._codeModel(cellId) && !this._runPending(cellId)) {
       this._writer.write(cellId, msg);
       if (msgType === 'execute_input') {
         this._render(cellId); // keep the running cell's prompt at [*]
       }
     }
+  }
+
+  /** Whether JupyterLab has sent a run of this cell that has not finished: a
+   * cascade that reaches it meanwhile must not write into it, since JupyterLab
+   * cleared it for that run, which brings its own outputs. */
+  private _runPending(cellId: string): boolean {
+    for (const id of this._native.values()) {
+      if (id === cellId) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private _dropSummaries(cellId: string): void {

@@ -43,6 +43,7 @@ def shut_down(lab: LabServer, path: str) -> None:
             lab.api("DELETE", f"/api/sessions/{session['id']}")
 
 
+@pytest.mark.timeout(60 + 45 * ITERATIONS)
 def test_fresh_notebooks_run_at_once_lose_nothing(
     lab: LabServer, open_page: Callable[[LabServer], NotebookPage]
 ) -> None:

@@ -1,0 +1,82 @@
+"""Notebook 7 (``jupyter notebook``, built on JupyterLab's packages) with the
+extension: it activates in Notebook 7's notebook page too (it only needs the
+notebook tracker), so a cascade's dependents show their new outputs in place,
+with statuses, and a saved notebook's cells are registered when it opens.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from labdriver import BUILT_EXTENSION, EXTENSION_NAME, LabServer, NotebookPage, write_notebook
+
+CELLS = [("n7-a", "a = 1"), ("n7-b", "b = a + 1; b"), ("n7-c", "print(b * 10)")]
+
+
+class NotebookServer(LabServer):
+    """``jupyter notebook`` (Notebook 7) in the same sandbox."""
+
+    APP = "notebook"
+    APP_OPTIONS = ("--JupyterNotebookApp.extra_labextensions_path={extensions}",)
+
+    def start(self) -> None:
+        # Notebook 7 serves extension files from the Jupyter data path only (not
+        # from extra_labextensions_path): put the build first on that path.
+        shutil.copytree(
+            BUILT_EXTENSION,
+            self.base / "data" / "labextensions" / EXTENSION_NAME,
+            dirs_exist_ok=True,
+        )
+        super().start()
+
+    def notebook_url(self, notebook: str) -> str:
+        return f"{self.url}/notebooks/{notebook}?token={self.token}"
+
+
+@pytest.fixture(scope="module")
+def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NotebookServer]:
+    """Needs ``browser``: its fixture skips (or in CI fails) what is missing."""
+    pytest.importorskip("notebook", reason="Notebook 7 tests need `pip install notebook`")
+    server = NotebookServer(Path(tmp_path_factory.mktemp("nb7")), extension=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_extension_in_notebook7(server: NotebookServer, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    write_notebook(server.root / "n7.ipynb", CELLS)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        nb = NotebookPage(context.new_page(), server)
+        nb.page.goto(server.notebook_url("n7.ipynb"))
+        notebook = nb.page.locator(".jp-Notebook")
+        expect(notebook.locator(".jp-Cell")).to_have_count(len(CELLS), timeout=60_000)
+        expect(notebook).to_have_class(re.compile(r"\bjp-reactive-notebook\b"), timeout=60_000)
+        # Registered on open: running only the last cell runs a and b first.
+        for index in range(len(CELLS)):
+            expect(nb.badge(index)).to_have_attribute("data-status", "idle", timeout=30_000)
+        nb.run(2)
+        expect(nb.output(2).locator(".jp-OutputArea-output")).to_have_text("20", timeout=30_000)
+        expect(nb.output(1).locator(".jp-OutputArea-output")).to_have_text("2")
+        # A cascade from the first cell rewrites its dependents in place.
+        nb.edit(0, "a = 5")
+        nb.run(0)
+        expect(nb.output(2).locator(".jp-OutputArea-output")).to_have_text("60", timeout=30_000)
+        expect(nb.output(1).locator(".jp-OutputArea-output")).to_have_text("6")
+        for index in range(len(CELLS)):
+            expect(nb.badge(index)).to_have_attribute("data-status", "success")
+        nb.screenshot("8-notebook7")
+    finally:
+        if nb.console:
+            print("browser console (last 40):\n" + "\n".join(nb.console[-40:]))
+        print("server log (tail):\n" + server.log_tail(30))
+        context.close()
