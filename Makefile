@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= auto
 
-.PHONY: help setup run demo test test-core test-gateway test-lab test-e2e webui labextension bench bench-gateway bench-webui bench-remote gateway lint typecheck clean
+.PHONY: help setup run demo test test-core test-gateway test-lab test-lab-versions test-lab-oldest test-e2e webui labextension bench bench-gateway bench-webui bench-remote gateway lint typecheck clean
 
 WEBUI_SRC := $(wildcard webui/src/*) webui/package.json webui/package-lock.json webui/build.mjs webui/index.html
 
@@ -56,6 +56,15 @@ test-e2e: setup webui  ## browser tests of the web notebook (Debian's chromium +
 test-lab: setup  ## JupyterLab extension end-to-end tests in Chromium (screenshots in test-artifacts/lab)
 	$(PY) -m pytest tests/e2e_lab -q
 
+test-lab-versions: setup  ## the wheel in fresh venvs with the oldest and newest supported JupyterLab: labextension list says enabled OK
+	REACTIVE_LAB_VERSIONS=1 $(PY) -m pytest tests/e2e_lab/test_lab_versions.py -q -s
+
+LAB_OLDEST = $(shell sed -n 's/^lab = \["jupyterlab>=\([0-9.]*\),.*/\1/p' pyproject.toml)
+test-lab-oldest:  ## the JupyterLab browser tests on the oldest supported JupyterLab (own venv: .venv-lab-oldest)
+	test -x .venv-lab-oldest/bin/python || $(PYTHON) -m venv .venv-lab-oldest
+	REACTIVE_SKIP_WEBUI=1 .venv-lab-oldest/bin/python -m pip install --quiet -e '.[test]' 'jupyterlab==$(LAB_OLDEST)'
+	.venv-lab-oldest/bin/python -m pytest tests/e2e_lab -q
+
 labextension:  ## rebuild the JupyterLab extension from labextension/ (Node 20 + npm)
 	cd labextension && npm ci && npm run build && npm test
 
@@ -88,6 +97,6 @@ typecheck: setup  ## mypy --strict on the pure core
 	$(PY) -m mypy
 
 clean:  ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist webui/node_modules
+	rm -rf $(VENV) .venv-lab-oldest .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist webui/node_modules
 	rm -f gateway/static/app.js gateway/static/widgets.js gateway/static/app.css gateway/static/index.html gateway/static/THIRD_PARTY_LICENSES.txt
 	rm -rf gateway/static/fonts gateway/static/chunks

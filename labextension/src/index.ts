@@ -20,6 +20,7 @@ import {
   NotebookPanel
 } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
+import { executorPlugin } from './executor';
 import { ReactiveNotebook } from './notebook';
 import { activateOptions } from './options';
 
@@ -113,4 +114,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, executorPlugin];

@@ -25,6 +25,7 @@ import {
   KERNEL_NAME,
   planMoves
 } from './protocol';
+import { Registrar } from './registrar';
 import { IChange, KernelState } from './state';
 import { DependencyRole, NotebookViews } from './view';
 const MAX_TRACKED_REQUESTS = 1000;
@@ -51,6 +52,7 @@ export class ReactiveNotebook implements IDisposable {
     });
     context.sessionContext.kernelChanged.connect(this._onKernelChanged, this);
     context.model.cells.changed.connect(this._onCellsChanged, this);
+    context.model.contentChanged.connect(this._onContentChanged, this);
     this._seen = new Set(this._codeCellIds());
     this._onKernelChanged();
   }
@@ -105,6 +107,8 @@ export class ReactiveNotebook implements IDisposable {
     this._detach();
     this._context.sessionContext.kernelChanged.disconnect(this._onKernelChanged, this);
     this._context.model.cells.changed.disconnect(this._onCellsChanged, this);
+    this._context.model.contentChanged.disconnect(this._onContentChanged, this);
+    this._registrar.dispose();
     this._views.dispose();
     Signal.clearData(this);
   }
@@ -152,6 +156,7 @@ export class ReactiveNotebook implements IDisposable {
     this._native.clear();
     this._focus = null;
     this._writer.reset();
+    this._registrar.stop();
     this._comm?.cancelAll();
   }
 
@@ -167,7 +172,9 @@ export class ReactiveNotebook implements IDisposable {
       const configured = this._request('configure', { summary: false });
       const snapshot = this._request('snapshot', {});
       configured.catch(error => console.debug('reactive: configure', error));
-      this._state.load((await snapshot).snapshot as ISnapshot);
+      const loaded = (await snapshot).snapshot as ISnapshot;
+      this._state.load(loaded);
+      this._registrar.load(loaded.cells); // the kernel gets the whole notebook
       this._renderAll();
       this._scheduleSync();
     } catch (error) {
@@ -241,12 +248,24 @@ export class ReactiveNotebook implements IDisposable {
       }
       return;
     }
-    if (cellId !== undefined && this._codeModel(cellId)) {
+    if (cellId !== undefined && this._codeModel(cellId) && !this._runPending(cellId)) {
       this._writer.write(cellId, msg);
       if (msgType === 'execute_input') {
         this._render(cellId); // keep the running cell's prompt at [*]
       }
     }
+  }
+
+  /** Whether JupyterLab has sent a run of this cell that has not finished: a
+   * cascade that reaches it meanwhile must not write into it, since JupyterLab
+   * cleared it for that run, which brings its own outputs. */
+  private _runPending(cellId: string): boolean {
+    for (const id of this._native.values()) {
+      if (id === cellId) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private _dropSummaries(cellId: string): void {
@@ -279,6 +298,7 @@ export class ReactiveNotebook implements IDisposable {
       this._comm?.onReply(data as IReply);
       return;
     }
+    this._registrar.observe(data);
     this._apply(this._state.apply(data));
   }
 
@@ -312,6 +332,12 @@ export class ReactiveNotebook implements IDisposable {
   private _onCellsChanged(): void {
     this._index = null;
     this._scheduleSync();
+    this._registrar.schedule();
+  }
+
+  /** A cell's source (or anything else) changed: register edits, debounced. */
+  private _onContentChanged(): void {
+    this._registrar.schedule();
   }
 
   private _scheduleSync(): void {
@@ -360,6 +386,18 @@ export class ReactiveNotebook implements IDisposable {
       }
     }
     return ids;
+  }
+
+  private _codeCells(): { id: string; source: string }[] {
+    const found: { id: string; source: string }[] = [];
+    const cells = this._context.model.cells;
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells.get(i);
+      if (cell.type === 'code') {
+        found.push({ id: cell.id, source: cell.sharedModel.getSource() });
+      }
+    }
+    return found;
   }
 
   private _indexOf(id: string): number {
@@ -442,4 +480,8 @@ export class ReactiveNotebook implements IDisposable {
   private _seen: Set<string>;
   private _index: Map<string, number> | null = null;
   private _syncTimer: ReturnType<typeof setTimeout> | null = null;
+  private _registrar = new Registrar(
+    () => this._codeCells(),
+    (op, args) => this._post(op, args)
+  );
 }

@@ -89,6 +89,13 @@ def write_notebook(path: Path, cells: Iterable[tuple[str, str]], kernel: str = "
 class LabServer:
     """``jupyter lab`` in a sandbox of its own under ``base``."""
 
+    APP = "jupyterlab"
+    """The module run with ``python -m`` (a subclass runs Notebook 7)."""
+    APP_OPTIONS = (
+        "--LabApp.extra_labextensions_path={extensions}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    )
+
     def __init__(self, base: Path, extension: bool) -> None:
         self.base = base
         self.extension = extension
@@ -143,15 +150,14 @@ class LabServer:
             argv = [
                 sys.executable,
                 "-m",
-                "jupyterlab",
+                self.APP,
                 "--ServerApp.ip=127.0.0.1",
                 f"--ServerApp.port={self.port}",
                 "--ServerApp.port_retries=0",
                 f"--IdentityProvider.token={self.token}",
                 f"--ServerApp.root_dir={self.root}",
                 "--ServerApp.open_browser=False",
-                f"--LabApp.extra_labextensions_path={extensions}",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                *(option.format(extensions=extensions) for option in self.APP_OPTIONS),
             ]
             if hasattr(os, "geteuid") and os.geteuid() == 0:
                 argv.append("--allow-root")  # CI machines run as root

@@ -75,9 +75,11 @@ def test_cascade_outputs_statuses_dependencies_and_delete(
     progress = nb.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-reactive-progress")
     expect(progress).to_be_visible()
 
-    # Run every cell once, top to bottom.
+    # The notebook's cells were registered when it opened: running the first
+    # runs every cell once, top to bottom.
     for index in range(len(CELLS)):
-        nb.run(index)
+        expect(nb.badge(index)).to_have_attribute("data-status", "idle")
+    nb.run(0)
     expect(nb.output(3).locator(".jp-OutputArea-output")).to_have_text("200", timeout=30_000)
     expect(nb.output(1).locator(".jp-OutputArea-output")).to_have_text("2")
     expect(nb.output(2).locator(".jp-OutputArea-output")).to_have_text("20")
@@ -208,8 +210,7 @@ def test_mutation_diagnostic_badge(
     nb = open_page(lab)
     nb.open("mutation.ipynb", len(cells))
     expect(nb.notebook).to_have_class(has_class("jp-reactive-notebook"), timeout=60_000)
-    nb.run(0)
-    nb.run(1)
+    nb.run(1)  # registered on open: the owner runs first, once
     expect(nb.output(1).locator(".jp-OutputArea-output")).to_have_text("2", timeout=30_000)
     expect(nb.badge(1)).to_have_attribute("data-status", "success")  # a warning never blocks
     diag = nb.cell(1).locator(".jp-reactive-diagnostic")
