@@ -2,8 +2,9 @@
  * {@link ReactiveNotebook}: one notebook document (all its views) talking to
  * a `reactive` kernel. It listens to the kernel connection's IOPub messages
  * and the `reactive` comm events, writes cascaded cells' outputs into their
- * cells, keeps each cell's status, and tells the kernel when cells are
- * deleted or moved in the notebook. In a notebook whose kernel is not
+ * cells (for markdown cells with fields: their interpolated text), keeps each
+ * cell's status, and tells the kernel when cells are deleted or moved in the
+ * notebook. In a notebook whose kernel is not
  * `reactive` it does nothing at all.
  */
 
@@ -14,6 +15,7 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { CommClient } from './comm';
+import { interpolated, markdownText, renderedOf } from './markdown';
 import { isOutputMessage, OutputWriter } from './outputs';
 import {
   COMM_ID,
@@ -25,7 +27,7 @@ import {
   KERNEL_NAME,
   planMoves
 } from './protocol';
-import { Registrar } from './registrar';
+import { INotebookCell, Registrar } from './registrar';
 import { IChange, KernelState } from './state';
 import { DependencyRole, NotebookViews } from './view';
 const MAX_TRACKED_REQUESTS = 1000;
@@ -48,12 +50,14 @@ export class ReactiveNotebook implements IDisposable {
       status: id => this._state.status(id),
       planned: id => this._state.planned(id),
       role: id => this._role(id),
-      indexOf: id => this._indexOf(id)
+      indexOf: id => this._indexOf(id),
+      markdown: id => this._interpolated(id),
+      markdownRendered: id => this._onMarkdownRendered(id)
     });
     context.sessionContext.kernelChanged.connect(this._onKernelChanged, this);
     context.model.cells.changed.connect(this._onCellsChanged, this);
     context.model.contentChanged.connect(this._onContentChanged, this);
-    this._seen = new Set(this._codeCellIds());
+    this._seen = new Set(this._reactiveCellIds());
     this._onKernelChanged();
   }
 
@@ -153,6 +157,7 @@ export class ReactiveNotebook implements IDisposable {
   /** Forget the kernel's state (detached, or the kernel restarted). */
   private _reset(): void {
     this._state.reset();
+    this._rendered.clear();
     this._native.clear();
     this._focus = null;
     this._writer.reset();
@@ -174,6 +179,13 @@ export class ReactiveNotebook implements IDisposable {
       configured.catch(error => console.debug('reactive: configure', error));
       const loaded = (await snapshot).snapshot as ISnapshot;
       this._state.load(loaded);
+      this._rendered.clear();
+      for (const cell of loaded.cells) {
+        const text = cell.type === 'markdown' ? renderedOf(cell.outputs) : null;
+        if (text !== null) {
+          this._rendered.set(cell.id, text);
+        }
+      }
       this._registrar.load(loaded.cells); // the kernel gets the whole notebook
       this._renderAll();
       this._scheduleSync();
@@ -248,12 +260,30 @@ export class ReactiveNotebook implements IDisposable {
       }
       return;
     }
+    if (cellId !== undefined && this._isMarkdown(cellId)) {
+      this._onMarkdownOutput(cellId, msgType, content);
+      return;
+    }
     if (cellId !== undefined && this._codeModel(cellId) && !this._runPending(cellId)) {
       this._writer.write(cellId, msg);
       if (msgType === 'execute_input') {
         this._render(cellId); // keep the running cell's prompt at [*]
       }
     }
+  }
+
+  /** The kernel rendered a markdown cell (a text/markdown display), or its
+   * run failed or began anew (its previous rendering no longer stands). */
+  private _onMarkdownOutput(cellId: string, msgType: string, content: Record<string, any>): void {
+    const text = markdownText(msgType, content);
+    if (text !== null) {
+      this._rendered.set(cellId, text);
+    } else if (msgType === 'error' || msgType === 'clear_output') {
+      this._rendered.delete(cellId);
+    } else {
+      return;
+    }
+    this._render(cellId);
   }
 
   /** Whether JupyterLab has sent a run of this cell that has not finished: a
@@ -312,6 +342,7 @@ export class ReactiveNotebook implements IDisposable {
     }
     for (const id of change.deleted) {
       this._writer.forget(id);
+      this._rendered.delete(id);
     }
     for (const id of change.cells) {
       this._render(id);
@@ -356,7 +387,7 @@ export class ReactiveNotebook implements IDisposable {
     if (this._disposed) {
       return;
     }
-    const ids = this._codeCellIds();
+    const ids = this._reactiveCellIds();
     const present = new Set(ids);
     if (this._kernel) {
       for (const id of this._seen) {
@@ -376,28 +407,59 @@ export class ReactiveNotebook implements IDisposable {
 
   // -- cells ----------------------------------------------------------------
 
-  private _codeCellIds(): string[] {
-    const ids: string[] = [];
-    const cells = this._context.model.cells;
-    for (let i = 0; i < cells.length; i++) {
-      const cell = cells.get(i);
-      if (cell.type === 'code') {
-        ids.push(cell.id);
-      }
-    }
-    return ids;
+  /** The ids of the cells the kernel is given: code and markdown (not raw). */
+  private _reactiveCellIds(): string[] {
+    return this._reactiveCells().map(cell => cell.id);
   }
 
-  private _codeCells(): { id: string; source: string }[] {
-    const found: { id: string; source: string }[] = [];
+  private _reactiveCells(): INotebookCell[] {
+    const found: INotebookCell[] = [];
     const cells = this._context.model.cells;
     for (let i = 0; i < cells.length; i++) {
       const cell = cells.get(i);
-      if (cell.type === 'code') {
-        found.push({ id: cell.id, source: cell.sharedModel.getSource() });
+      if (cell.type === 'code' || cell.type === 'markdown') {
+        found.push({ id: cell.id, source: cell.sharedModel.getSource(), type: cell.type });
       }
     }
     return found;
+  }
+
+  private _isMarkdown(id: string): boolean {
+    const i = this._indexOf(id);
+    const cells = this._context.model.cells;
+    const model = i >= 0 && i < cells.length ? cells.get(i) : null;
+    return !!model && model.id === id && model.type === 'markdown';
+  }
+
+  /** The user rendered a markdown cell (Shift-Enter): the kernel gets its
+   * text now and, when that is new or out of date, renders it (a `run`, as
+   * for a code cell: its stale ancestors run first), so a cell with fields
+   * shows its values again. */
+  private _onMarkdownRendered(id: string): void {
+    if (!this._kernel) {
+      return;
+    }
+    const sent = this._registrar.flush();
+    const status = this._state.status(id)?.status;
+    const outdated = status === 'stale' || status === 'idle';
+    if (this._registrar.codeOf(id) !== null && (sent.has(id) || outdated)) {
+      this._post('run', { cell_id: id });
+    }
+  }
+
+  /** The kernel's interpolated text for a markdown cell, when it stands. */
+  private _interpolated(id: string): string | null {
+    const i = this._indexOf(id);
+    const cells = this._context.model.cells;
+    const model = i >= 0 && i < cells.length ? cells.get(i) : null;
+    if (!model || model.id !== id || model.type !== 'markdown') {
+      return null;
+    }
+    return interpolated(model.sharedModel.getSource(), {
+      code: this._registrar.codeOf(id),
+      status: this._state.status(id)?.status,
+      text: this._rendered.get(id) ?? null
+    });
   }
 
   private _indexOf(id: string): number {
@@ -476,12 +538,14 @@ export class ReactiveNotebook implements IDisposable {
   private _native = new Map<string, string>();
   private _state = new KernelState();
   private _focus: IFocus | null = null;
-  /** Code cells in the notebook at the last sync (to see deletions). */
+  /** The kernel's last rendering of each markdown cell (PROTOCOL §2b). */
+  private _rendered = new Map<string, string>();
+  /** Code and markdown cells in the notebook at the last sync (to see deletions). */
   private _seen: Set<string>;
   private _index: Map<string, number> | null = null;
   private _syncTimer: ReturnType<typeof setTimeout> | null = null;
   private _registrar = new Registrar(
-    () => this._codeCells(),
+    () => this._reactiveCells(),
     (op, args) => this._post(op, args)
   );
 }

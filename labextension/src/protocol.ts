@@ -70,6 +70,8 @@ export interface IKernelCell {
   execution_count: number | null;
   error: ICellError | null;
   diagnostics?: IDiagnostic[];
+  /** The outputs of its last run (nbformat outputs). */
+  outputs?: unknown[];
 }
 
 export interface ISnapshot {

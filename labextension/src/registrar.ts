@@ -1,8 +1,9 @@
 /**
- * Registering the notebook's code cells in the kernel, so the kernel's graph
- * is the notebook's before anything runs: running a cell then pulls its
- * idle or stale ancestors (PROTOCOL §2), and cells whose inputs changed are
- * marked `stale` as the user types.
+ * Registering the notebook's code and markdown cells in the kernel, so the
+ * kernel's graph is the notebook's before anything runs: running a cell then
+ * pulls its idle or stale ancestors (PROTOCOL §2), cells whose inputs changed
+ * are marked `stale` as the user types, and a markdown cell that interpolates
+ * `{total}` is re-rendered when `total` changes (PROTOCOL §2b).
  *
  * {@link planRegistrations} is pure: from the notebook's code cells and the
  * code the kernel has, the `create` and `register` (never `run`) requests to
@@ -20,10 +21,12 @@ export const REGISTER_DELAY_MS = 400;
 const SQL_MAGIC = /^(?:[ \t]*\r?\n)*%%sql(?:[ \t]+([^\r\n]*?))?[ \t]*(?:\r?\n|$)/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** A code cell of the notebook, in notebook order. */
+/** A code or markdown cell of the notebook, in notebook order. */
 export interface INotebookCell {
   id: string;
   source: string;
+  /** The notebook's cell type (absent: `code`). */
+  type?: 'code' | 'markdown';
 }
 
 /** What the kernel has for a cell. */
@@ -35,7 +38,7 @@ export interface IKernelCode {
 
 /** What a cell's source is for the kernel. */
 export interface IPayload {
-  cell_type: 'python' | 'sql';
+  cell_type: 'python' | 'sql' | 'markdown';
   code: string;
   name: string | null;
 }
@@ -60,12 +63,22 @@ export function payloadOf(source: string): IPayload | null {
   return { cell_type: 'sql', code: source.slice(match[0].length), name };
 }
 
+/** What a notebook cell is for the kernel: a markdown cell's text as it is,
+ * a code cell's source as {@link payloadOf} reads it. */
+export function payloadOfCell(cell: INotebookCell): IPayload | null {
+  return cell.type === 'markdown'
+    ? { cell_type: 'markdown', code: cell.source, name: null }
+    : payloadOf(cell.source);
+}
+
 /**
  * The requests that give the kernel the notebook's cells: `create` (at the
  * cell's notebook position) for a non-empty cell the kernel lacks, `register`
- * for one whose code differs. A cell whose type differs from the kernel's
- * (edited into or out of `%%sql`) is left to its next run, which changes the
- * type. `kernel` is updated with what the requests will make it.
+ * for one whose code differs. A code cell whose type differs from the
+ * kernel's (edited into or out of `%%sql`) is left to its next run, which
+ * changes the type; a cell that became or stopped being markdown (no run
+ * follows) is registered with its new `cell_type`. `kernel` is updated with
+ * what the requests will make it.
  */
 export function planRegistrations(
   cells: ReadonlyArray<INotebookCell>,
@@ -74,7 +87,7 @@ export function planRegistrations(
   const plan: IRegistration[] = [];
   let after = '^';
   for (const cell of cells) {
-    const payload = payloadOf(cell.source);
+    const payload = payloadOfCell(cell);
     const known = kernel.get(cell.id);
     if (payload && !known && cell.source.trim() !== '') {
       const args: Record<string, unknown> = {
@@ -98,6 +111,17 @@ export function planRegistrations(
         plan.push({ op: 'register', args });
         kernel.set(cell.id, { ...known, code: payload.code, name: payload.name ?? known.name });
       }
+    } else if (payload && known && (known.type === 'markdown' || payload.cell_type === 'markdown')) {
+      const args: Record<string, unknown> = {
+        cell_id: cell.id,
+        cell_type: payload.cell_type,
+        code: payload.code
+      };
+      if (payload.name !== null) {
+        args.name = payload.name;
+      }
+      plan.push({ op: 'register', args });
+      kernel.set(cell.id, { type: payload.cell_type, code: payload.code, name: payload.name });
     }
     if (kernel.has(cell.id)) {
       after = cell.id;
@@ -114,7 +138,7 @@ function codeOf(cell: IKernelCell): IKernelCode {
 /** Keeps the kernel's copy of the notebook's code up to date. */
 export class Registrar {
   /**
-   * @param cells the notebook's code cells, in order
+   * @param cells the notebook's code and markdown cells, in order
    * @param send posts one request to the kernel's `reactive` comm
    */
   constructor(
@@ -145,6 +169,11 @@ export class Registrar {
     }
   }
 
+  /** The code (or markdown text) the kernel has for a cell, as far as known. */
+  codeOf(cellId: string): string | null {
+    return this._kernel.get(cellId)?.code ?? null;
+  }
+
   /** The notebook changed: register it once the user pauses. */
   schedule(): void {
     if (!this._active) {
@@ -157,15 +186,18 @@ export class Registrar {
     }, REGISTER_DELAY_MS);
   }
 
-  /** Register now what differs. */
-  flush(): void {
+  /** Register now what differs; returns the ids of the cells sent. */
+  flush(): Set<string> {
     this._cancel();
+    const sent = new Set<string>();
     if (!this._active) {
-      return;
+      return sent;
     }
     for (const request of planRegistrations(this._cells(), this._kernel)) {
       this._send(request.op, request.args);
+      sent.add(String(request.args.cell_id));
     }
+    return sent;
   }
 
   dispose(): void {

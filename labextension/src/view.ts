@@ -4,8 +4,8 @@
  * nodes; the state it draws lives in {@link ReactiveNotebook}.
  */
 
-import { Cell, ICodeCellModel } from '@jupyterlab/cells';
-import { NotebookPanel } from '@jupyterlab/notebook';
+import { Cell, ICodeCellModel, MarkdownCell } from '@jupyterlab/cells';
+import { Notebook, NotebookPanel } from '@jupyterlab/notebook';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 import { disabledNote, statusLabel } from './options';
@@ -22,6 +22,65 @@ export const DEP_CLASSES = {
 const BADGE_CLASS = 'jp-reactive-badge';
 export const DIAGNOSTICS_CLASS = 'jp-reactive-diagnostics';
 const STATUS_PREFIX = 'jp-reactive-status-';
+/** On a markdown cell that shows the kernel's interpolated text. */
+export const INTERPOLATED_CLASS = 'jp-reactive-interpolated';
+/** The view of that text, beside the cell's own (hidden) rendering. */
+export const INTERPOLATED_VIEW_CLASS = 'jp-reactive-markdown';
+
+type Renderer = ReturnType<Notebook['rendermime']['createRenderer']>;
+/** The interpolated view of each markdown cell node, and the text it shows. */
+const interpolatedViews = new WeakMap<HTMLElement, { text: string; renderer: Renderer }>();
+
+/**
+ * Show `text`, a markdown cell's text as the kernel interpolated it, in place
+ * of the cell's own rendering (CSS hides that one while this is shown, and
+ * this one while the cell is edited); null removes it. The text is rendered
+ * by the notebook's own markdown renderer, untrusted (sanitized), since the
+ * values come from the kernel.
+ */
+export function renderInterpolated(
+  cell: Cell,
+  text: string | null,
+  rendermime: Notebook['rendermime']
+): void {
+  const node = cell.node;
+  const area = cell.inputArea?.node ?? null;
+  const shown = interpolatedViews.get(node);
+  if (text === null || !area) {
+    node.classList.remove(INTERPOLATED_CLASS);
+    if (shown) {
+      interpolatedViews.delete(node);
+      shown.renderer.node.remove();
+      shown.renderer.dispose();
+    }
+    return;
+  }
+  node.classList.add(INTERPOLATED_CLASS);
+  if (shown && shown.text === text && shown.renderer.node.parentElement === area) {
+    return;
+  }
+  if (shown) {
+    shown.renderer.node.remove();
+    shown.renderer.dispose();
+  }
+  const renderer = rendermime.createRenderer('text/markdown');
+  renderer.addClass('jp-MarkdownOutput');
+  renderer.addClass(INTERPOLATED_VIEW_CLASS);
+  const prompt = area.querySelector(':scope > .jp-InputArea-prompt');
+  if (prompt) {
+    prompt.after(renderer.node);
+  } else {
+    area.prepend(renderer.node);
+  }
+  interpolatedViews.set(node, { text, renderer });
+  const model = {
+    trusted: false,
+    data: { 'text/markdown': text },
+    metadata: {},
+    setData: () => undefined
+  };
+  renderer.renderModel(model).catch(error => console.warn('reactive: markdown', error));
+}
 
 /** Show `entry` on a cell (or nothing, when the kernel does not know it). */
 export function renderStatus(cell: Cell, entry: IStatusEntry | undefined): void {
@@ -174,6 +233,10 @@ export interface IViewState {
   role(cellId: string): DependencyRole | null;
   /** The cell's index in the notebook model, or -1. */
   indexOf(cellId: string): number;
+  /** The interpolated text a markdown cell shows, or null (its own). */
+  markdown(cellId: string): string | null;
+  /** The user rendered a markdown cell (Shift-Enter: "run" it). */
+  markdownRendered(cellId: string): void;
 }
 
 /** Draws one notebook's reactive state into all its views (panels). */
@@ -187,6 +250,9 @@ export class NotebookViews {
     this._renderPanel(panel);
     const remove = () => {
       this._panels.delete(panel);
+      for (const cell of panel.content.widgets) {
+        renderInterpolated(cell, null, panel.content.rendermime);
+      }
       this._progress.get(panel)?.dispose();
       this._progress.delete(panel);
     };
@@ -199,7 +265,7 @@ export class NotebookViews {
     for (const panel of this._panels) {
       const cell = this._widget(panel, cellId);
       if (cell) {
-        this._renderCell(cell);
+        this._renderCell(cell, panel);
       }
     }
   }
@@ -239,9 +305,19 @@ export class NotebookViews {
     return widgets.find(w => w.model.id === cellId) ?? null;
   }
 
-  private _renderCell(cell: Cell): void {
+  private _renderCell(cell: Cell, panel: NotebookPanel): void {
     const id = cell.model.id;
     const state = this._state;
+    if (state.reactive() && cell.model.type === 'markdown') {
+      // No badge for markdown (most have no fields), except to say a field failed.
+      const entry = state.status(id);
+      clearCell(cell);
+      renderStatus(cell, entry?.status === 'error' ? entry : undefined);
+      renderInterpolated(cell, state.markdown(id), panel.content.rendermime);
+      this._watch(cell);
+      return;
+    }
+    renderInterpolated(cell, null, panel.content.rendermime);
     if (!state.reactive() || cell.model.type !== 'code') {
       clearCell(cell);
       return;
@@ -261,11 +337,24 @@ export class NotebookViews {
     }
   }
 
+  /** Tell the state when the user renders a markdown cell (once per widget). */
+  private _watch(cell: Cell): void {
+    if (!(cell instanceof MarkdownCell) || this._watched.has(cell)) {
+      return;
+    }
+    this._watched.add(cell);
+    cell.renderedChanged.connect((_, rendered) => {
+      if (rendered && this._state.reactive()) {
+        this._state.markdownRendered(cell.model.id);
+      }
+    });
+  }
+
   private _renderPanel(panel: NotebookPanel): void {
     const reactive = this._state.reactive();
     panel.content.node.classList.toggle(NOTEBOOK_CLASS, reactive);
     for (const cell of panel.content.widgets) {
-      this._renderCell(cell);
+      this._renderCell(cell, panel);
     }
     let item = this._progress.get(panel);
     if (reactive && !item) {
@@ -286,4 +375,5 @@ export class NotebookViews {
   private _progress = new Map<NotebookPanel, ProgressItem>();
   /** Cells whose prompt this shows as [*]. */
   private _busy = new Set<string>();
+  private _watched = new WeakSet<MarkdownCell>();
 }
