@@ -119,7 +119,7 @@ def test_missing_file_is_created_on_first_change(tmp_path: Path) -> None:
         stop_kernel(km, kc)
 
 
-KILLS = 100
+KILLS = int(os.environ.get("REACTIVE_TEST_KILLS", "100"))
 
 
 @pytest.mark.timeout(900)

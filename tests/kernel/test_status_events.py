@@ -168,4 +168,6 @@ def test_configure_per_cell_status_events(fresh_kernel: Any) -> None:
     r = k.comm("configure", status_events="batched")
     assert r.reply is not None and r.reply["status_events"] == "batched"
     r = k.comm("run", cell_id="q0")
-    assert [e["event"] for e in r.events if "status" in e["event"]] == ["cell_statuses"]
+    # batched again: no per-cell events (a loaded machine may flush more than one batch)
+    kinds = [e["event"] for e in r.events if "status" in e["event"]]
+    assert kinds and set(kinds) == {"cell_statuses"}, kinds

@@ -138,7 +138,7 @@ registerMimeRenderer("text/html", (data) => {
 registerMimeRenderer(TABLE_MIME, (data) => {
   if (!data || typeof data !== "object") throw new Error("not a table page");
   return renderTable(data as TablePage);
-});
+}, 0); // before text/html, which the same bundle carries for other clients
 registerMimeRenderer("text/markdown", (data) =>
   fillMarkdown(h("div", { class: "output-markdown rendered-markdown" }), text(data), (m) => m.renderMarkdown(text(data))),
 );
