@@ -96,7 +96,7 @@ def test_a_listener_slower_than_gp_socket_timeout_is_still_reached() -> None:
         asyncio.wait_for(_poll_through_a_full_backlog(ReactiveDistributedProvisioner), 30)
     )
     assert delivered
-    assert ticks >= 20  # the event loop kept running while the connect waited
+    assert ticks >= 10  # the event loop kept running while the connect waited
 
 
 def test_gateway_provisioners_own_poll_takes_that_kernel_for_exited() -> None:
