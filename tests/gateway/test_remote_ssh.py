@@ -169,6 +169,10 @@ async def _delete_then_stop(gw: GatewayProcess, port: str, server: sshd.SshServe
 
     await asyncio.to_thread(gw.stop)
     await asyncio.to_thread(assert_gone, lambda: server.kernels(port), "after the gateway stopped")
+    # both ended through their shutdown_request (the kernel app returned), not a signal
+    for session, _ in sessions.values():
+        log = server.base / f"kernel-{session['kernel']['id']}.log"
+        assert "IPKernelApp has terminated" in log.read_text(errors="replace"), log
 
 
 def _cmdline(pid: int) -> str:
