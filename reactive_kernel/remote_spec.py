@@ -3,7 +3,8 @@
 ``python -m reactive_kernel.kernelspec install --provisioner distributed
 --remote-hosts h1,h2 [--remote-python /path/to/python]`` writes a ``reactive``
 kernelspec whose ``kernel_provisioner`` is gateway_provisioners'
-``distributed-provisioner``: it picks one of the hosts (round robin), runs the
+``distributed-provisioner`` (through :mod:`reactive_kernel.remote_provisioner`,
+which makes its liveness check and stop reliable): it picks one of the hosts (round robin), runs the
 kernelspec's argv there over SSH (``GP_SSH_PORT``, ``GP_REMOTE_USER``, key
 authentication with the gateway user's keys and known_hosts) and receives the
 connection info back on the response address. The argv runs
@@ -19,8 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
-PROVISIONERS = {"distributed": "distributed-provisioner"}
-"""``--provisioner`` choices and the entry-point names gateway_provisioners registers."""
+PROVISIONERS = {"distributed": "reactive-distributed-provisioner"}
+"""``--provisioner`` choices and their provisioners' entry-point names (ours:
+:mod:`reactive_kernel.remote_provisioner`, on gateway_provisioners' own)."""
 
 LAUNCHER_ARGS = [
     "--kernel-id",

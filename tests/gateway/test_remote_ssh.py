@@ -9,7 +9,8 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,20 @@ SPEC = "reactive_ssh"
 
 
 @pytest.fixture(scope="module")
-def remote_gateway(
-    tmp_path_factory: pytest.TempPathFactory, gateway_env: dict[str, str]
-) -> Iterator[GatewayProcess]:
-    base = tmp_path_factory.mktemp("remote")
-    server = sshd.SshServer(base / "sshd")
+def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sshd.SshServer]:
+    server = sshd.SshServer(tmp_path_factory.mktemp("sshd"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def start_gateway(
+    base: Path, server: sshd.SshServer, gateway_env: dict[str, str]
+) -> tuple[GatewayProcess, str]:
+    """A gateway whose ``reactive_ssh`` kernelspec launches kernels through ``server``,
+    and its response port (its own, so :meth:`sshd.SshServer.kernels` tells its
+    kernels apart)."""
     spec_dir = base / "jupyter" / "kernels" / SPEC
     spec_dir.mkdir(parents=True)
     spec = get_remote_kernel_dict("distributed", [sshd.HOST], sys.executable)
@@ -47,16 +57,36 @@ def remote_gateway(
         **server.client_env(),
         "JUPYTER_PATH": f"{base / 'jupyter'}:{gateway_env['JUPYTER_PATH']}",
     }
-    gw = GatewayProcess(root, base / "gateway.log", env=env)
+    return GatewayProcess(root, base / "gateway.log", env=env), env["GP_RESPONSE_PORT"]
+
+
+@pytest.fixture(scope="module")
+def remote_gateway(
+    tmp_path_factory: pytest.TempPathFactory,
+    ssh_server: sshd.SshServer,
+    gateway_env: dict[str, str],
+) -> Iterator[GatewayProcess]:
+    gw, port = start_gateway(tmp_path_factory.mktemp("remote"), ssh_server, gateway_env)
     try:
         yield gw
     finally:
         gw.stop()
-        # A remote kernel the gateway could not stop in its shutdown time (the
-        # provisioner's shutdown over SSH is slow on a loaded machine) is ended here.
-        for pid in server.kernels(env["GP_RESPONSE_PORT"]):
-            os.kill(pid, signal.SIGKILL)
-        server.stop()
+        # nothing is killed here: the gateway stops its remote kernels itself
+        assert_gone(lambda: ssh_server.kernels(port), "after the gateway stopped")
+
+
+STOP_BOUND = 30.0
+"""Seconds a remote kernel (and its launcher's listener) may take to end after its
+session is deleted or its gateway stops (the gateway's own shutdown wait is 5 s, plus
+SSH round trips on a loaded machine)."""
+
+
+def assert_gone(pids: Callable[[], list[int]], when: str) -> None:
+    """Wait, bounded, until ``pids()`` names no running process."""
+    deadline = time.monotonic() + STOP_BOUND
+    while (left := [p for p in pids() if pid_alive(p)]) and time.monotonic() < deadline:
+        time.sleep(0.1)  # polling /proc with a deadline: there is no event to wait for
+    assert not left, f"remote kernel processes still running {STOP_BOUND:g}s {when}: {left}"
 
 
 async def value(ws: WSClient, expr: str) -> Any:
@@ -103,6 +133,53 @@ def test_sigkill_of_the_remote_kernel_restarts_it_remotely_with_its_notebook(
     remote_gateway: GatewayProcess,
 ) -> None:
     asyncio.run(asyncio.wait_for(_sigkill_restart(remote_gateway), BOUND))
+
+
+@pytest.mark.timeout(400)
+def test_deleting_a_session_and_stopping_the_gateway_end_the_remote_kernels(
+    tmp_path: Path, ssh_server: sshd.SshServer, gateway_env: dict[str, str]
+) -> None:
+    gw, port = start_gateway(tmp_path, ssh_server, gateway_env)
+    try:
+        asyncio.run(asyncio.wait_for(_delete_then_stop(gw, port, ssh_server), BOUND))
+    finally:
+        gw.stop()
+
+
+async def _delete_then_stop(gw: GatewayProcess, port: str, server: sshd.SshServer) -> None:
+    sessions = {}
+    for name in ("one.py", "two.py"):
+        session, ws = await open_notebook(gw, name)
+        pid = int(await value(ws, "__import__('os').getpid()"))
+        await ws.close()
+        sessions[name] = (session, pid)
+    kernel_id = sessions["one.py"][0]["kernel"]["id"]
+
+    def launched(kernel_id: str) -> list[int]:
+        """The kernel's process and its launcher's listener (a forked child)."""
+        return [p for p in server.kernels(port) if kernel_id in _cmdline(p)]
+
+    assert sessions["one.py"][1] in launched(kernel_id)
+    status, _ = await rest(gw, "DELETE", f"/api/sessions/{sessions['one.py'][0]['id']}")
+    assert status == 204
+    await asyncio.to_thread(
+        assert_gone, lambda: launched(kernel_id), "after its session was deleted"
+    )
+    assert pid_alive(sessions["two.py"][1])  # the other session's kernel runs on
+
+    await asyncio.to_thread(gw.stop)
+    await asyncio.to_thread(assert_gone, lambda: server.kernels(port), "after the gateway stopped")
+    # both ended through their shutdown_request (the kernel app returned), not a signal
+    for session, _ in sessions.values():
+        log = server.base / f"kernel-{session['kernel']['id']}.log"
+        assert "IPKernelApp has terminated" in log.read_text(errors="replace"), log
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 async def _cells_cascade_sql_file(gw: GatewayProcess) -> None:
@@ -172,5 +249,4 @@ async def _sigkill_restart(gw: GatewayProcess) -> None:
         await ws.close()
     status, _ = await rest(gw, "DELETE", f"/api/sessions/{session['id']}")
     assert status == 204
-    # (that the remote process then ends is not asserted: see "Known limits" in
-    # docs/remote.md; the fixture ends what is left)
+    await asyncio.to_thread(assert_gone, lambda: [new_pid], "after its session was deleted")

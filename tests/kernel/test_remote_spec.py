@@ -19,7 +19,7 @@ def test_distributed_spec_runs_our_launcher_through_gateway_provisioners() -> No
         assert placeholder in spec["argv"]
     provisioner = spec["metadata"]["kernel_provisioner"]
     assert provisioner == {
-        "provisioner_name": "distributed-provisioner",
+        "provisioner_name": "reactive-distributed-provisioner",
         "config": {"remote_hosts": ["h1", "h2"]},
     }
     assert spec["metadata"]["reactive"] == {"notebook_file": "gateway"}
