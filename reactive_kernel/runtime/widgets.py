@@ -44,13 +44,26 @@ SETTLE_ROUNDS = 3
 """Event-loop rounds without a new change before a cascade starts: messages
 already received are handled first, so the cascade runs with the latest value."""
 MAX_SETTLE = 200
-BURST_QUIET = 0.04
-"""Seconds without a new change to wait for, after a cascade during which changes
-arrived: a front end holds back its next update until the kernel has handled the
-last one (ipywidgets sends one at a time), so the newest value is a round trip
-away. Waiting for it costs milliseconds; not waiting costs a run with a value
-that is already old."""
-MAX_BURST_WAIT = 0.15
+BURST_WAIT = 0.04
+"""Seconds to wait, after a cascade during which changes arrived, for the next
+change: a front end holds back its next update until the kernel has handled the
+last one (ipywidgets sends one at a time, with the newest value), so after a
+run the kernel has only an old value and the newest is one round trip away.
+Waiting for that one message costs milliseconds; not waiting costs a run with
+a value that is already old. Waiting for more than one (for the burst to end)
+costs a round trip per message while the burst goes on, which delays the run
+that shows the last value (issue 14: 100 changes in 1 s, 200 ms per run)."""
+
+
+HELD_BACK_WAIT = 0.005
+"""Seconds to wait, after a cascade, for a change that was sent while it ran:
+ipykernel relays it from its shell channel thread, a few event-loop rounds
+late. Such a change means a burst (see :data:`BURST_WAIT`)."""
+WAIT_SHARE = 0.1
+"""Both waits are at most this share of the last cascade's duration: they are
+worth it when a stale run is long, and must not slow down a front end that
+changes a widget again as soon as a quick cascade's output showed (that
+change is not held back, and no newer one follows it)."""
 
 
 def _widget_class() -> type | None:
@@ -123,6 +136,8 @@ class WidgetInputs:
         self.queue = ChangeQueue()
         self._parents: dict[Binding, dict[str, Any]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()
+        """Set when a change queues a cascade (main thread)."""
         self.main_loop: asyncio.AbstractEventLoop | None = None
         """The kernel's main event loop (set when the kernel starts): cascades
         run there, whichever thread handled the comm message."""
@@ -176,13 +191,18 @@ class WidgetInputs:
         """A ``comm_msg`` the widget library has just handled: if it is a
         front end's change of an input widget, queue the cascade.
 
-        A message handled while a widget cascade holds the shell lock gets its
-        ``idle`` status here: ipykernel sends none for messages it dispatches
-        concurrently, and a widget front end sends its next change only after
-        the ``idle`` of the previous one (without it, it would wait forever).
+        A message handled while a widget cascade holds the shell lock (or
+        queued for that and handled just after) gets its ``idle`` status here:
+        ipykernel sends none for messages it dispatches concurrently, and a
+        widget front end sends its next change only after the ``idle`` of the
+        previous one (without it, it would wait forever).
         """
         in_main = threading.current_thread() is threading.main_thread()
-        if in_main and self.holding and self._status is not None:
+        # Dispatched concurrently: while a widget cascade holds the lock, or
+        # after it let go of it (ipykernel chose before; a normal dispatch
+        # holds the lock while the handler runs).
+        concurrent = self.holding or not self._lock().locked()
+        if in_main and concurrent and self._status is not None:
             self._status("busy", msg)
             self._status("idle", msg)
         content = msg.get("content")
@@ -215,6 +235,8 @@ class WidgetInputs:
                 self._parents[binding] = msg
                 self.queue.changed(binding)
                 queued = True
+        if queued:
+            self._arrived.set()
         if queued and self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._work())
 
@@ -231,24 +253,29 @@ class WidgetInputs:
                 if quiet >= SETTLE_ROUNDS:
                     return
 
-    async def _quiet(self) -> None:
-        """Wait until no change has arrived for :data:`BURST_QUIET` seconds
-        (at most :data:`MAX_BURST_WAIT`)."""
-        loop = asyncio.get_running_loop()
-        start = last = loop.time()
-        seen = self.queue.changes
-        while loop.time() - last < BURST_QUIET and loop.time() - start < MAX_BURST_WAIT:
-            await asyncio.sleep(BURST_QUIET / 5)
-            if self.queue.changes != seen:
-                seen, last = self.queue.changes, loop.time()
+    async def _next_change(self, timeout: float) -> bool:
+        """Wait for one more change (at most ``timeout`` seconds), then for the
+        messages right behind it; ``True`` if one came."""
+        arrived = self._arrived
+        arrived.clear()
+        try:
+            await asyncio.wait_for(arrived.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        await self._settle()
+        return True
 
     async def _work(self) -> None:
         try:
             ran_at: int | None = None  # queue.changes when the last cascade started
+            took = 0.0  # seconds the last cascade took
+            loop = asyncio.get_running_loop()
             while True:
                 await self._settle()  # messages that queued up while a cell ran
-                if ran_at is not None and self.queue.changes != ran_at:
-                    await self._quiet()  # a burst: the newest value is a round trip away
+                if ran_at == self.queue.changes and not len(self.queue) and took > 0:
+                    # A change sent while the cell ran may still be on its way
+                    # in (relayed by ipykernel's shell channel thread).
+                    await self._next_change(min(HELD_BACK_WAIT, took * WAIT_SHARE))
                 lock = self._lock()
                 waited = lock.locked()
                 async with lock:
@@ -256,6 +283,12 @@ class WidgetInputs:
                     try:
                         if waited:  # a shell request ran meanwhile: more may have come
                             await self._settle()
+                        if ran_at is not None and self.queue.changes != ran_at:
+                            # A burst: the newest value is a round trip away. Waiting
+                            # here, holding the lock, the change is dispatched at once
+                            # (and gets its idle from comm_msg) even if the message
+                            # before it was handled as a shell request.
+                            await self._next_change(min(BURST_WAIT, took * WAIT_SHARE))
                         binding = self.queue.next()
                         if binding is None:
                             return
@@ -263,7 +296,9 @@ class WidgetInputs:
                         if parent is None or not self._current(binding):
                             continue
                         ran_at = self.queue.changes
+                        started = loop.time()
                         await self._run(binding, parent)
+                        took = loop.time() - started
                     finally:
                         self.holding = False
         except Exception as exc:  # a kernel fault must not stop later changes

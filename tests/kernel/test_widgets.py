@@ -6,6 +6,7 @@ sends when a slider moves, and watches the cascades that follow on IOPub.
 
 from __future__ import annotations
 
+import statistics
 import time
 from typing import Any
 
@@ -279,3 +280,78 @@ def test_a_change_arriving_on_a_subshell(kernel: KernelHarness, uid: str) -> Non
         k.client.shell_channel.send(update)
         until(k, finished_with(f"r{uid}", f"seen {value} MainThread"))
     assert k.value("get_ipython().kernel.widget_inputs.last_error") == "None"
+
+
+def throttled_burst(k: KernelHarness, model_id: str, first: int, changes: int, gap: float) -> float:
+    """Changes ``first``..``first + changes - 1``, one every ``gap`` seconds, sent
+    like ipywidgets does: one update in flight, the next (the newest value)
+    after the ``idle`` of the last. Returns when the last value became current
+    (``time.monotonic()``); the IOPub messages seen are left in the backlog."""
+    msgs, k.backlog = list(k.backlog), []
+    start = time.monotonic()
+    last = first + changes - 1
+    sent, pending = 0, ""
+    while sent < last:
+        assert time.monotonic() < start + TIMEOUT, f"the front end is stuck at {sent}"
+        current = first + min(changes - 1, int((time.monotonic() - start) / gap))
+        if not pending and current > sent:
+            pending, sent = move(k, model_id, value=current), current
+            continue
+        # the next event: the idle of the update in flight, or the next change
+        next_change = start + (current - first + 1) * gap if current < last else start + TIMEOUT
+        try:
+            msg = k._iopub(next_change)
+        except TimeoutError:
+            continue
+        msgs.append(msg)
+        if (
+            msg["msg_type"] == "status"
+            and msg["content"]["execution_state"] == "idle"
+            and msg["parent_header"].get("msg_id") == pending
+        ):
+            pending = ""
+    k.backlog = msgs
+    return start + (changes - 1) * gap
+
+
+def test_a_throttled_burst_finishes_within_about_two_runs(kernel: KernelHarness, uid: str) -> None:
+    """Issue 14's figure through a real kernel: 100 changes in 1 s from a front
+    end that, like ipywidgets, sends one update at a time, while the reader
+    takes 200 ms per run. The newest value reaches the kernel a round trip
+    after each run; the output must show the last value within about two runs
+    after the last change (the median of three bursts, in runs as long as this
+    machine's), and nothing is left queued or running."""
+    k = kernel
+    x, r = f"x{uid}", f"r{uid}"
+    run_s, changes, gap = 0.2, 100, 0.01
+    k.execute(
+        f"import ipywidgets as W{uid}, time as t{uid}\ns{uid} = W{uid}.IntSlider(max=1000)",
+        cell_id=x,
+    )
+    k.execute(f"t{uid}.sleep({run_s})\nprint('seen', s{uid}.value)", cell_id=r)
+    model_id = model(k, f"s{uid}")
+    figures = []
+    for first in (1, 101, 201):
+        before = widget_cascades(k)
+        last_change = throttled_burst(k, model_id, first, changes, gap)
+        last = first + changes - 1
+        msgs = until(k, finished_with(r, f"seen {last}"))
+        after_s = time.monotonic() - last_change
+        durations = [e["duration_ms"] / 1000 for e in events(msgs, "cascade_finished")]
+        run = max(run_s, statistics.median(durations))
+        runs = widget_cascades(k) - before
+        figures.append(after_s / run)
+        print(
+            f"{runs} cascades; last change -> last value shown: {after_s * 1000:.0f} ms"
+            f" = {after_s / run:.2f} runs of {run * 1000:.0f} ms"
+        )
+        seen = [line for line in text_of(msgs, r).splitlines() if line.startswith("seen")]
+        assert seen[-1] == f"seen {last}"
+        k.execute("await get_ipython().kernel.widget_inputs.idle()")
+        assert k.value("len(get_ipython().kernel.widget_inputs.queue)") == "0"
+        cells = k.cells()
+        assert cells[r]["status"] == "success"
+        assert not [c for c, cell in cells.items() if cell["status"] in ("queued", "running")]
+        assert k.value(f"s{uid}.value") == str(last)
+    after = statistics.median(figures)
+    assert after <= 2.2, f"{after:.2f} runs after the last change (median of {figures})"
