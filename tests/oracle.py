@@ -80,7 +80,8 @@ PYTHON_POOL: list[Snippet] = [
        markdown=lambda ns: f"`{{a}}` stays, {{c}} too, c is {ns['c']!r}"),
     _s("# Title\n\n$x^{2}$ and {\"json\": 1}",
        markdown=lambda ns: "# Title\n\n$x^{2}$ and {\"json\": 1}"),
-    _s("{len(lst)} items", "lst", markdown=lambda ns: f"{len(ns['lst'])} items"),
+    # `len` may be shadowed by a cell (a definition its readers depend on)
+    _s("{len(lst)} items", "len lst", markdown=lambda ns: f"{ns.get('len', len)(ns['lst'])} items"),
 ]
 
 SQL_POOL: list[Snippet] = [
