@@ -291,10 +291,7 @@ export class CellView {
     const p = this.parts;
     if (!p) {
       this.put("light", cell.code, (v) => ((el.firstElementChild as HTMLElement).textContent = v));
-      this.put("height", `${estimateHeight(cell)}px`, (v) => {
-        el.style.height = v;
-        el.style.containIntrinsicSize = `auto ${v}`; // kept once built: its size until first laid out
-      });
+      this.put("height", `${estimateHeight(cell)}px`, (v) => (el.style.height = v));
       return;
     }
     this.put("type", cell.type, (v) => {
