@@ -88,6 +88,14 @@ function cellTemplate(): HTMLElement {
   return template.cloneNode(true) as HTMLElement;
 }
 
+/** A light cell: the section with the code as plain text (see `CellView`). */
+let light: HTMLElement | null = null;
+
+function lightTemplate(): HTMLElement {
+  light ??= h("section", { class: "cell cell-light", tabindex: "-1" }, h("pre", { class: "code-static cell-light-code" }));
+  return light.cloneNode(true) as HTMLElement;
+}
+
 /**
  * One listener per kind of event for all cells (not one per cell and button):
  * `view(id)` finds the cell a DOM event happened in.
@@ -142,22 +150,59 @@ export function delegateCellEvents(host: HTMLElement, view: (id: string) => Cell
   });
 }
 
+/** The parts of a cell's full DOM, found once when it is built. */
+interface Parts {
+  readonly codeHost: HTMLElement;
+  readonly outputsEl: HTMLElement;
+  readonly statusEl: HTMLElement;
+  readonly planEl: HTMLElement;
+  readonly countEl: HTMLElement;
+  readonly typeSelect: HTMLSelectElement;
+  readonly nameInput: HTMLInputElement;
+  readonly depsEl: HTMLElement;
+  readonly problemEl: HTMLElement;
+  readonly diagnosticsEl: HTMLElement;
+  readonly markdown: MarkdownView;
+  readonly badgeEl: HTMLElement;
+}
+
+/** Pixel heights of a cell's parts (style.css), to size a cell not yet laid out. */
+const LINE_CODE = 19.5;
+const LINE_OUTPUT = 18.2;
+const CELL_BASE = 40 + 4 + 12; // toolbar and paddings, the code box's margin, padding and border
+
+function lines(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/** About how tall a cell will be: code lines, output lines, the dependency line. */
+export function estimateHeight(cell: Cell): number {
+  let height = CELL_BASE + LINE_CODE * lines(cell.code.replace(/\n$/, ""));
+  if (cell.outputs.length) height += 6;
+  for (const out of cell.outputs) {
+    if (out.output_type === "stream") height += LINE_OUTPUT * lines(String(out.text).replace(/\n$/, ""));
+    else height += 3 * LINE_OUTPUT;
+  }
+  if (cell.reads.length || cell.writes.length) height += 20;
+  return Math.round(height);
+}
+
+/**
+ * One cell on the page. A cell far from the viewport starts light: its
+ * `section.cell` element (id, status, type) with the code as plain text, sized
+ * by an estimate; `hydrate()` builds the full DOM (toolbar, editor host,
+ * outputs) in the same element when it comes near the viewport or is used.
+ * The model stays the source of truth: `update()` on a light cell keeps the
+ * cell and writes only what the light element shows.
+ */
 export class CellView {
   readonly el: HTMLElement;
   private editor: CellEditor | null = null;
-  private readonly codeHost: HTMLElement;
-  private readonly outputsEl: HTMLElement;
-  private readonly statusEl: HTMLElement;
-  private readonly planEl: HTMLElement;
-  private readonly countEl: HTMLElement;
-  private readonly typeSelect: HTMLSelectElement;
-  private readonly nameInput: HTMLInputElement;
-  private readonly depsEl: HTMLElement;
-  private readonly problemEl: HTMLElement;
-  private readonly diagnosticsEl: HTMLElement;
-  private readonly markdown: MarkdownView;
-  private readonly badgeEl: HTMLElement;
+  private parts: Parts | null = null;
   private cell: Cell;
+  private extras: CellExtras = { plan: null, pending: false, acceptCode: true };
   private shownOutputs: readonly Output[] | null = null;
   private shownCode: string | null = null;
   private shown: Record<string, string | boolean> = {};
@@ -168,25 +213,51 @@ export class CellView {
     readonly id: string,
     cell: Cell,
     private readonly actions: CellActions,
+    full = true,
   ) {
     this.cell = cell;
-    const el = cellTemplate();
-    const part = <T extends HTMLElement>(cls: string) => el.querySelector(cls) as T;
+    const el = full ? cellTemplate() : lightTemplate();
     el.dataset.cellId = id;
-    part(".cell-id").textContent = id;
     this.el = el;
-    this.typeSelect = part<HTMLSelectElement>(".cell-type");
-    this.nameInput = part<HTMLInputElement>(".cell-name");
-    this.statusEl = part(".cell-status");
-    this.planEl = part(".cell-plan");
-    this.countEl = part(".cell-count");
-    this.codeHost = part(".cell-code");
-    this.outputsEl = part(".cell-outputs");
-    this.depsEl = part(".cell-deps");
-    this.problemEl = part(".cell-problem");
-    this.diagnosticsEl = part(".cell-diagnostics");
-    this.markdown = new MarkdownView(el, this.codeHost, part(".cell-rendered"));
-    this.badgeEl = part(".cell-option-badge");
+    if (full) this.build();
+  }
+
+  /** Whether the full DOM is built (false: a light placeholder). */
+  get hydrated(): boolean {
+    return this.parts !== null;
+  }
+
+  /** Build the full DOM in place (same element: observers and selection stay). */
+  hydrate(): void {
+    if (this.parts) return;
+    const full = cellTemplate();
+    this.el.classList.remove("cell-light");
+    this.el.style.removeProperty("height");
+    this.el.replaceChildren(...full.childNodes);
+    this.shown = { status: this.shown.status ?? "", dtype: this.shown.dtype ?? "" };
+    this.build();
+    this.update(this.cell, this.extras);
+  }
+
+  private build(): void {
+    const el = this.el;
+    const part = <T extends HTMLElement>(cls: string) => el.querySelector(cls) as T;
+    part(".cell-id").textContent = this.id;
+    const codeHost = part(".cell-code");
+    this.parts = {
+      typeSelect: part<HTMLSelectElement>(".cell-type"),
+      nameInput: part<HTMLInputElement>(".cell-name"),
+      statusEl: part(".cell-status"),
+      planEl: part(".cell-plan"),
+      countEl: part(".cell-count"),
+      codeHost,
+      outputsEl: part(".cell-outputs"),
+      depsEl: part(".cell-deps"),
+      problemEl: part(".cell-problem"),
+      diagnosticsEl: part(".cell-diagnostics"),
+      markdown: new MarkdownView(el, codeHost, part(".cell-rendered")),
+      badgeEl: part(".cell-option-badge"),
+    };
   }
 
   /** Set a DOM property only when it changes: unchanged writes still cost style and layout. */
@@ -201,7 +272,8 @@ export class CellView {
   }
 
   get name(): string | null {
-    const value = this.nameInput.value.trim();
+    if (!this.parts) return this.cell.name ?? null;
+    const value = this.parts.nameInput.value.trim();
     return value === "" ? null : value;
   }
 
@@ -212,41 +284,48 @@ export class CellView {
   update(cell: Cell, extras: CellExtras): void {
     const typeChanged = cell.type !== this.cell.type;
     this.cell = cell;
+    this.extras = extras;
     const el = this.el;
     this.put("status", cell.status, (v) => (el.dataset.status = v));
+    this.put("dtype", cell.type, (v) => (el.dataset.type = v));
+    const p = this.parts;
+    if (!p) {
+      this.put("light", cell.code, (v) => ((el.firstElementChild as HTMLElement).textContent = v));
+      this.put("height", `${estimateHeight(cell)}px`, (v) => (el.style.height = v));
+      return;
+    }
     this.put("type", cell.type, (v) => {
-      el.dataset.type = v;
-      this.typeSelect.value = v;
-      this.nameInput.hidden = v !== "sql";
+      p.typeSelect.value = v;
+      p.nameInput.hidden = v !== "sql";
     });
     this.put("pending", extras.pending, (v) => el.classList.toggle("is-pending", v));
-    if (document.activeElement !== this.nameInput) this.put("name", cell.name ?? "", (v) => (this.nameInput.value = v));
-    this.put("label", cell.status, (v) => (this.statusEl.textContent = v));
-    showOptions(el, this.badgeEl, cell);
+    if (document.activeElement !== p.nameInput) this.put("name", cell.name ?? "", (v) => (p.nameInput.value = v));
+    this.put("label", cell.status, (v) => (p.statusEl.textContent = v));
+    showOptions(el, p.badgeEl, cell);
     const inPlan = extras.plan && (cell.status === "queued" || cell.status === "running");
-    this.put("plan", inPlan && extras.plan ? `${extras.plan.index + 1} of ${extras.plan.total}` : "", (v) => (this.planEl.textContent = v));
+    this.put("plan", inPlan && extras.plan ? `${extras.plan.index + 1} of ${extras.plan.total}` : "", (v) => (p.planEl.textContent = v));
     const count = cell.type === "markdown" ? "" : cell.execution_count === null ? "[ ]" : `[${cell.execution_count}]`;
-    this.put("count", count, (v) => (this.countEl.textContent = v));
-    if (extras.acceptCode && (typeChanged || cell.code !== this.shownCode)) this.showCode(cell.code, typeChanged);
+    this.put("count", count, (v) => (p.countEl.textContent = v));
+    if ((extras.acceptCode || this.shownCode === null) && (typeChanged || cell.code !== this.shownCode)) this.showCode(cell.code, typeChanged);
     else if (typeChanged) this.showCode(this.code, true);
     if (cell.outputs !== this.shownOutputs || typeChanged) {
       this.shownOutputs = cell.outputs;
-      renderOutputs(this.outputsEl, this.markdown.outputs(cell));
+      renderOutputs(p.outputsEl, p.markdown.outputs(cell));
     }
-    this.markdown.update(cell, this.code);
+    p.markdown.update(cell, this.code);
     const showProblem =
       cell.error !== null &&
       (cell.status === "blocked" || cell.status === "error") &&
       !cell.outputs.some((o) => o.output_type === "error");
     const problem = showProblem && cell.error ? `${cell.error.ename}: ${cell.error.evalue}` : "";
     this.put("problem", problem, (v) => {
-      this.problemEl.hidden = !v;
-      this.problemEl.textContent = v;
+      p.problemEl.hidden = !v;
+      p.problemEl.textContent = v;
     });
     const diagnostics = cell.diagnostics ?? [];
     this.put("diagnostics", JSON.stringify(diagnostics), () => {
-      this.diagnosticsEl.hidden = diagnostics.length === 0;
-      this.diagnosticsEl.replaceChildren(
+      p.diagnosticsEl.hidden = diagnostics.length === 0;
+      p.diagnosticsEl.replaceChildren(
         ...diagnostics.map((d) =>
           h("span", { class: "diagnostic", "data-code": d.code, title: d.code }, h("span", { class: "diagnostic-badge" }, "⚠ warning"), ` ${d.message}`),
         ),
@@ -257,24 +336,26 @@ export class CellView {
     const deps = [writes.length ? `defines ${writes.join(", ")}` : "", reads.length ? `reads ${reads.join(", ")}` : ""]
       .filter(Boolean)
       .join(" · ");
-    this.put("deps", deps, (v) => (this.depsEl.textContent = v));
+    this.put("deps", deps, (v) => (p.depsEl.textContent = v));
   }
 
   /** Replace the shown code by the kernel's (never while the user has unsent edits). */
   private showCode(code: string, languageChanged: boolean): void {
     this.shownCode = code;
+    const p = this.parts;
+    if (!p) return;
     if (this.editor) {
       if (languageChanged) this.editor.setLanguage(this.cell.type, this.actions.dialect());
       this.editor.setCode(code);
     } else {
       this.highlighted = this.visible;
-      this.codeHost.replaceChildren(staticCode(code, this.cell.type, this.actions.dialect(), this.visible));
+      p.codeHost.replaceChildren(staticCode(code, this.cell.type, this.actions.dialect(), this.visible));
     }
   }
 
   /** The database changed: SQL code is highlighted for its dialect. */
   refreshLanguage(): void {
-    if (this.cell.type !== "sql" || this.shownCode === null) return;
+    if (this.cell.type !== "sql" || this.shownCode === null || !this.parts) return;
     if (this.editor) this.editor.setLanguage("sql", this.actions.dialect());
     else this.showCode(this.shownCode, false);
   }
@@ -282,16 +363,19 @@ export class CellView {
   /** The cell came into view (or left it): highlight its static code once it shows. */
   setVisible(visible: boolean): void {
     this.visible = visible;
+    if (visible) this.hydrate();
     if (visible && !this.editor && !this.highlighted && this.shownCode !== null) this.showCode(this.shownCode, false);
   }
 
   mountEditor(): CellEditor {
     if (this.editor) return this.editor;
+    this.hydrate();
+    const p = this.parts as Parts;
     const id = this.id;
     const a = this.actions;
     const code = this.shownCode ?? this.cell.code;
-    this.codeHost.replaceChildren();
-    this.editor = new CellEditor(this.codeHost, code, this.cell.type, a.dialect(), {
+    p.codeHost.replaceChildren();
+    this.editor = new CellEditor(p.codeHost, code, this.cell.type, a.dialect(), {
       change: (text) => a.edited(id, text),
       run: (mode) => a.run(id, mode),
       escape: () => a.escape(id),
@@ -303,7 +387,8 @@ export class CellView {
 
   /** Mount the editor if needed and focus it (at a clicked point, or the start or end). */
   focusEditor(at: "start" | "end" | null, point?: { x: number; y: number }): void {
-    this.markdown.edit(true);
+    this.hydrate();
+    this.parts?.markdown.edit(true);
     const editor = this.mountEditor();
     const pos = point ? editor.view.posAtCoords(point) : null;
     if (pos !== null) editor.view.dispatch({ selection: { anchor: pos } });
@@ -312,8 +397,9 @@ export class CellView {
 
   /** A markdown cell was run (Shift-Enter): show it rendered again. */
   renderMarkdown(): void {
-    this.markdown.edit(false);
-    this.markdown.update(this.cell, this.code);
+    if (!this.parts) return; // a light cell shows its rendering once built
+    this.parts.markdown.edit(false);
+    this.parts.markdown.update(this.cell, this.code);
   }
 
   blurEditor(): void {
@@ -331,9 +417,10 @@ export class CellView {
   }
 
   nameChanged(): void {
+    if (!this.parts) return;
     const name = this.name;
     const valid = name === null || isIdentifier(name);
-    this.nameInput.classList.toggle("invalid", !valid);
+    this.parts.nameInput.classList.toggle("invalid", !valid);
     if (valid) this.actions.setName(this.id, name);
   }
 

@@ -33,6 +33,10 @@ function idleTask(work: (more: () => boolean) => void): number {
 }
 const FIRST_CHUNK = 40;
 const LATER_CHUNK = 1000;
+/** Cells built in full at once when a notebook opens; the others start light (CellView). */
+const FULL_AT_OPEN = FIRST_CHUNK;
+/** How far from the viewport a light cell gets its full DOM: a screen above and below. */
+const NEAR = "100% 0px";
 const RUN_ON_EDIT_KEY = "reactive.runOnEdit";
 
 export class NotebookPage {
@@ -110,7 +114,7 @@ export class NotebookPage {
     this.chrome.varsHost.append(this.variables.el);
     setPageFetcher((name, offset, limit, sort) => this.tablePage(name, offset, limit, sort));
     delegateCellEvents(this.chrome.cellsHost, (id) => this.views.get(id), this.actions);
-    this.observer = new IntersectionObserver((entries) => this.visible(entries), { rootMargin: "600px 0px" });
+    this.observer = new IntersectionObserver((entries) => this.visible(entries), { rootMargin: NEAR });
     this.model.listen((change) => this.changed(change));
     this.removeKeys = commandKeys(document.body, {
       step: (d) => this.step(d),
@@ -245,7 +249,7 @@ export class NotebookPage {
         const cell = this.model.cell(id);
         if (!cell) continue;
         budget--;
-        view = new CellView(id, cell, this.actions);
+        view = new CellView(id, cell, this.actions, this.renderedOnce || this.views.size < FULL_AT_OPEN);
         this.views.set(id, view);
         this.updateView(id);
         this.observer.observe(view.el);
@@ -290,8 +294,10 @@ export class NotebookPage {
   private visible(entries: IntersectionObserverEntry[]): void {
     for (const entry of entries) {
       const id = (entry.target as HTMLElement).dataset.cellId ?? "";
-      if (entry.isIntersecting) this.toHighlight.add(id);
-      else {
+      if (entry.isIntersecting) {
+        this.views.get(id)?.hydrate(); // near the viewport: the full cell, before it is painted
+        this.toHighlight.add(id);
+      } else {
         this.toHighlight.delete(id);
         this.views.get(id)?.setVisible(false);
       }
@@ -372,6 +378,7 @@ export class NotebookPage {
   private jumpTo(id: string): void {
     this.select(id, false);
     const view = this.views.get(id);
+    view?.hydrate();
     view?.el.scrollIntoView({ block: "center" });
     view?.el.focus({ preventScroll: true });
   }
