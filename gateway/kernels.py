@@ -173,34 +173,34 @@ class ManagedKernel:
         self._watch_task = asyncio.create_task(self._watch(), name=f"watch-{self.id}")
         return True
 
-    async def release(self) -> None:
-        """Stop watching and disconnect, leaving the kernel process running."""
+    async def _stop_watching(self) -> None:
         self._closing = True
         self._stop.set()
         if self._watch_task is not None:
             self._watch_task.cancel()
             await asyncio.gather(self._watch_task, return_exceptions=True)
+
+    async def _disconnect(self) -> None:
+        """Close the bridge; the caller holds ``_lock``."""
+        if self.bridge is not None:
+            await self.bridge.close()
+            self.bridge = None
+        self._ready.clear()
+
+    async def release(self) -> None:
+        """Stop watching and disconnect, leaving the kernel process running."""
+        await self._stop_watching()
         async with self._lock:
-            if self.bridge is not None:
-                await self.bridge.close()
-                self.bridge = None
-            self._ready.clear()
+            await self._disconnect()
 
     async def interrupt(self) -> None:
         await self.km.interrupt_kernel()
 
     async def shutdown(self, now: bool = False) -> None:
         """Stop watching, disconnect, and shut the kernel process down."""
-        self._closing = True
-        self._stop.set()
-        if self._watch_task is not None:
-            self._watch_task.cancel()
-            await asyncio.gather(self._watch_task, return_exceptions=True)
+        await self._stop_watching()
         async with self._lock:
-            if self.bridge is not None:
-                await self.bridge.close()
-                self.bridge = None
-            self._ready.clear()
+            await self._disconnect()
             self.execution_state = "dead"
             try:
                 await self.km.shutdown_kernel(now=now or self.failed)

@@ -19,9 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..core.nbformat_percent import FormatError, NotebookDoc
-from ..core.percent_reader import parse
-from .notebook_file import NotebookFile, NotebookFileError
+from .notebook_file import NotebookFile
 
 TARGET = "reactive.file"
 
@@ -35,24 +33,12 @@ class RelayedFile(NotebookFile):
         self.text = text
         self.comm = comm
 
-    def load(self) -> NotebookDoc:
-        if not self.text.strip():
-            return NotebookDoc(cells=(), metadata={})
-        try:
-            parsed = parse(self.text)
-        except FormatError as exc:
-            self.read_only_reason = f"cannot parse {self.path.name}: {exc}"
-            raise NotebookFileError(self.read_only_reason) from exc
-        self.notes = tuple(parsed.notes)
-        return parsed.doc
+    def _read(self) -> str | None:
+        return self.text if self.text.strip() else None
 
-    def save(self, doc: NotebookDoc) -> None:
-        if self.read_only_reason is not None:
-            raise NotebookFileError(
-                f"The notebook file was not saved, to protect it: {self.read_only_reason}."
-            )
-        self.text = self.writer.dumps(doc)
-        self.comm.send({"event": "saved", "text": self.text})
+    def _write(self, text: str) -> None:
+        self.text = text
+        self.comm.send({"event": "saved", "text": text})
 
 
 def register(kernel: Any) -> None:

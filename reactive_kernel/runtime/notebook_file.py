@@ -76,13 +76,9 @@ class NotebookFile:
         Raises :class:`NotebookFileError` (and makes the binding read-only)
         when the file exists but cannot be read or parsed.
         """
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        text = self._read()
+        if text is None:
             return NotebookDoc(cells=(), metadata={})
-        except (OSError, UnicodeDecodeError) as exc:
-            self.read_only_reason = f"cannot read {self.path.name}: {exc}"
-            raise NotebookFileError(self.read_only_reason) from exc
         try:
             parsed = parse(text)
         except FormatError as exc:
@@ -91,13 +87,25 @@ class NotebookFile:
         self.notes = tuple(parsed.notes)
         return parsed.doc
 
+    def _read(self) -> str | None:
+        """The file's text; ``None`` when there is none yet."""
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            self.read_only_reason = f"cannot read {self.path.name}: {exc}"
+            raise NotebookFileError(self.read_only_reason) from exc
+
     def save(self, doc: NotebookDoc) -> None:
         """Write ``doc`` atomically; :class:`NotebookFileError` if it cannot be."""
         if self.read_only_reason is not None:
             raise NotebookFileError(
                 f"The notebook file was not saved, to protect it: {self.read_only_reason}."
             )
-        text = self.writer.dumps(doc)
+        self._write(self.writer.dumps(doc))
+
+    def _write(self, text: str) -> None:
         try:
             atomic_write(self.path, text)
         except OSError as exc:
